@@ -1,10 +1,83 @@
 package dev.automesh.config;
 
+import java.net.Inet6Address;
+import java.util.ArrayList;
+import java.util.List;
+
 /** The one-screen summary printed by `automesh check config.toml`. Owner: config. */
 public final class ConfigSummary {
     private ConfigSummary() {}
 
-    public static String render(Config config) {
-        throw new UnsupportedOperationException("ConfigSummary.render: not implemented yet");
+    /** Peers listed before "... and N more": keeps the whole summary within 24 lines. */
+    static final int MAX_PEER_ROWS = 10;
+
+    public static String render(Config c) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(c.source()).append(": OK, ").append(c.peers().size())
+                .append(c.peers().size() == 1 ? " peer" : " peers").append('\n');
+        row(sb, "interface", c.interfaceName() + " (backend " + c.wireguardBackend().name().toLowerCase()
+                + (c.wireguardBackend() == Config.Backend.KERNEL ? ""
+                : ", UAPI socket " + c.uapiSocket().map(Object::toString)
+                        .orElse("/var/run/wireguard/" + c.interfaceName() + ".sock")) + ")");
+        row(sb, "gossip", "UDP port " + c.gossipPort() + (c.ipv6() ? " on [::]" : " on 0.0.0.0") + ", " + secret(c));
+        row(sb, "lan discovery", c.lanDiscovery()
+                ? "on (broadcast to " + (c.ipv6() ? "[ff05::1]" : "255.255.255.255") + ":" + c.gossipPort() + ")" : "off");
+        row(sb, "upnp forward", c.upnpForwardExternalPort()
+                .map(p -> "external UDP port " + p + " -> WireGuard listen port").orElse("off"));
+        row(sb, "persist file", c.persistFile().map(Object::toString).orElse("none (known endpoints are not saved)"));
+        row(sb, "control socket", c.controlSocket().toString());
+        row(sb, "metrics", c.metricsAddress().map(a -> hostPort(a.getAddress().getHostAddress(), a.getPort()))
+                .orElse("off"));
+        row(sb, "poll interval", c.wgPollMillis() + " ms");
+        if (!c.peers().isEmpty()) {
+            sb.append(String.format("  %-16s %-10s %-24s %s%n", "PEER", "KEY", "ADDRESS", "ENDPOINT"));
+            int shown = Math.min(c.peers().size(), MAX_PEER_ROWS);
+            for (int i = 0; i < shown; i++) {
+                PeerConfig p = c.peers().get(i);
+                sb.append(String.format("  %-16s %-10s %-24s %s%n", clip(p.displayName(), 16),
+                        p.pubkey().shortName() + "..", p.address().getHostAddress(),
+                        p.endpoint().map(HostPort::toString).orElse("- (learned by gossip)")));
+            }
+            if (c.peers().size() > shown) {
+                sb.append("  ... and ").append(c.peers().size() - shown).append(" more\n");
+            }
+        }
+        for (String w : warnings(c)) sb.append("warning: ").append(w).append('\n');
+        return sb.toString();
+    }
+
+    /** Legal but probably unintended settings; they do not fail `check`. */
+    public static List<String> warnings(Config c) {
+        List<String> out = new ArrayList<>();
+        if (c.gossipSecret().isEmpty()) {
+            out.add("no gossip secret: gossip is encrypted with a key anyone can derive; set gossip_secret_file");
+        }
+        if (!c.ipv6() && c.peers().stream().anyMatch(p -> p.address() instanceof Inet6Address)) {
+            out.add("some peer addresses are IPv6 but ipv6 = false: gossip to them cannot be sent; set ipv6 = true");
+        }
+        if (c.peers().isEmpty()) {
+            out.add("no [[peers]]: there is nothing to mesh with");
+        }
+        return out;
+    }
+
+    private static String secret(Config c) {
+        String s = c.gossipSecret();
+        if (s.isEmpty()) return "no secret";
+        int bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        // The newline note matters: `echo` vs `printf %s` changes the key, and the peers then cannot talk.
+        return "secret set (" + bytes + " bytes" + (s.endsWith("\n") ? ", ends with a newline, which is part of it" : "") + ")";
+    }
+
+    private static void row(StringBuilder sb, String label, String value) {
+        sb.append(String.format("  %-15s %s%n", label, value));
+    }
+
+    private static String hostPort(String host, int port) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    private static String clip(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 2) + "..";
     }
 }
