@@ -34,7 +34,7 @@ public final class ConfigSummary {
             int shown = Math.min(c.peers().size(), MAX_PEER_ROWS);
             for (int i = 0; i < shown; i++) {
                 PeerConfig p = c.peers().get(i);
-                sb.append(String.format("  %-16s %-10s %-24s %s%n", clip(p.displayName(), 16),
+                sb.append(String.format("  %-16s %-10s %-24s %s%n", clip(p.name().orElse("-"), 16),
                         p.pubkey().shortName() + "..", p.address().getHostAddress(),
                         p.endpoint().map(HostPort::toString).orElse("- (learned by gossip)")));
             }
@@ -66,7 +66,7 @@ public final class ConfigSummary {
         if (s.isEmpty()) return "no secret";
         int bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         // The newline note matters: `echo` vs `printf %s` changes the key, and the peers then cannot talk.
-        return "secret set (" + bytes + " bytes" + (s.endsWith("\n") ? ", ends with a newline, which is part of it" : "") + ")";
+        return "secret set (" + bytes + (bytes == 1 ? " byte" : " bytes") + (s.endsWith("\n") ? ", ends with a newline, which is part of it" : "") + ")";
     }
 
     private static void row(StringBuilder sb, String label, String value) {
