@@ -92,7 +92,13 @@ public final class ConfigLoader {
         Config read() throws ConfigException {
             String text = readConfigText();
             lines = text.split("\n", -1);
-            TomlParseResult toml = Toml.parse(text);
+            TomlParseResult toml;
+            try {
+                toml = Toml.parse(text);
+            } catch (StackOverflowError e) {
+                // tomlj's recursive descent has no depth limit; a hostile or broken file must not crash us.
+                throw new ConfigException(name, 0, 0, "", "nests arrays or tables too deeply to parse");
+            }
             if (toml.hasErrors()) {
                 TomlParseError first = toml.errors().stream()
                         .min(Comparator.comparingInt((TomlParseError e) -> e.position().line())

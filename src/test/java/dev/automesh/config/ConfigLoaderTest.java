@@ -304,4 +304,19 @@ class ConfigLoaderTest {
                 + "[[peers]]\npubkey = \"" + K3 + "\"\naddress = \"127.0.0.3\"\nendpoint = \"127.0.0.1:51999\"\n"));
         assertInstanceOf(Inet4Address.class, c.peers().get(0).address());
     }
+
+    @Test
+    void absurdNestingIsAConfigErrorNotACrash() throws Exception {
+        Path f = write("deep.toml", "interface = \"wg0\"\ngossip_port = 1666\nx = " + "[".repeat(200_000)
+                + "]".repeat(200_000) + "\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f));
+        assertEquals(f + ": nests arrays or tables too deeply to parse", e.getMessage());
+    }
+
+    @Test
+    void oversizedConfigIsRefused() throws Exception {
+        Path f = write("big.toml", "interface = \"wg0\"\ngossip_port = 1666\n" + "#".repeat(ConfigLoader.MAX_CONFIG_BYTES));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f));
+        assertTrue(e.problem().startsWith("is larger than 1048576 bytes"), e.getMessage());
+    }
 }
