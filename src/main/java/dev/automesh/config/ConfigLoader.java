@@ -558,6 +558,9 @@ public final class ConfigLoader {
             throw new IllegalArgumentException("is a prefix, not a single address (write \"" + s.substring(0, slash)
                     + "\"; allowed-ips becomes that address as /32 or /128)");
         }
+        if (!s.strip().equals(s) && s.strip().indexOf(' ') < 0) {
+            throw new IllegalArgumentException("has spaces around it; write \"" + s.strip() + "\"");
+        }
         if (s.indexOf(',') >= 0 || s.indexOf(' ') >= 0) {
             throw new IllegalArgumentException("lists several values; address takes exactly one IP address");
         }
