@@ -50,7 +50,11 @@ public final class EndpointStore {
         return file;
     }
 
-    /** A missing file is an empty table; an unreadable or corrupt one is moved aside with a warning. */
+    /**
+     * A missing file is an empty table; an unreadable or corrupt one is moved aside with a warning.
+     * Call it at start-up, not while a save() may be running: it also deletes temp files a crashed save
+     * left behind.
+     */
     public Loaded load() {
         removeStaleTemps();
         String problem;
