@@ -76,6 +76,27 @@ final class Uapi {
      * keys are ignored (newer daemons add some); known keys must have well-formed values.
      */
     static GetReply parseGet(String iface, String reply) throws ProtocolException {
+        return parseGet(iface, reply, new PublicKeyCache());
+    }
+
+    /**
+     * Remembers the public key of the last private key seen: deriving it is a Curve25519 scalar
+     * multiplication, too costly to repeat on every read of an unchanged device.
+     */
+    static final class PublicKeyCache {
+        private String privateHex;
+        private Optional<WgKey> publicKey;
+
+        Optional<WgKey> of(String hex) {
+            if (!hex.equals(privateHex)) {
+                publicKey = publicKeyOf(hex);
+                privateHex = hex;
+            }
+            return publicKey;
+        }
+    }
+
+    static GetReply parseGet(String iface, String reply, PublicKeyCache keys) throws ProtocolException {
         Optional<WgKey> publicKey = Optional.empty();
         int listenPort = 0;
         List<WgPeer> peers = new ArrayList<>();
@@ -103,7 +124,7 @@ final class Uapi {
             try {
                 switch (key) {
                     case "errno" -> errno = Integer.parseInt(value);
-                    case "private_key" -> publicKey = publicKeyOf(value);
+                    case "private_key" -> publicKey = keys.of(value);
                     case "listen_port" -> listenPort = port(value);
                     case "public_key" -> {
                         if (peer != null) peers.add(peer.build());
@@ -209,7 +230,7 @@ final class Uapi {
             port = s.substring(colon + 1);
             if (host.indexOf(':') >= 0) throw new IllegalArgumentException("IPv6 endpoint without brackets");
         }
-        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (port.length() > 5 || !digits(port)) {
             throw new IllegalArgumentException("bad port " + quote(port));
         }
         return new InetSocketAddress(parseAddress(host), port(port));
@@ -219,7 +240,7 @@ final class Uapi {
         int slash = s.indexOf('/');
         if (slash < 0) throw new IllegalArgumentException("allowed IP needs /prefix-length");
         String len = s.substring(slash + 1);
-        if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (len.length() > 3 || !digits(len)) {
             throw new IllegalArgumentException("bad prefix length " + quote(len));
         }
         return new IpPrefix(parseAddress(s.substring(0, slash)), Integer.parseInt(len));
@@ -240,23 +261,35 @@ final class Uapi {
                 throw new IllegalArgumentException("not an IPv6 address: " + quote(s));
             }
         }
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) throw new IllegalArgumentException("not an IP address: " + quote(s));
         byte[] b = new byte[4];
+        int start = 0;
         for (int i = 0; i < 4; i++) {
-            String p = parts[i];
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw new IllegalArgumentException("not an IPv4 address: " + quote(s));
-            }
-            int v = Integer.parseInt(p);
+            int end = i < 3 ? s.indexOf('.', start) : s.length();
+            if (end < 0) throw new IllegalArgumentException("not an IPv4 address: " + quote(s));
+            int n = end - start;
+            if (n < 1 || n > 3 || !digits(s, start, end)) throw new IllegalArgumentException("not an IPv4 address: " + quote(s));
+            int v = Integer.parseInt(s, start, end, 10);
             if (v > 255) throw new IllegalArgumentException("not an IPv4 address: " + quote(s));
             b[i] = (byte) v;
+            start = end + 1;
         }
         try {
             return InetAddress.getByAddress(b);
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // cannot happen for 4 bytes
         }
+    }
+
+    private static boolean digits(String s) {
+        return !s.isEmpty() && digits(s, 0, s.length());
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
     }
 
     static String quote(String s) {

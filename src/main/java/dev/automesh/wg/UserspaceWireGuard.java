@@ -29,6 +29,7 @@ public final class UserspaceWireGuard implements WireGuard {
     private final String iface;
     private final Path socket;
     private final long timeoutMillis;
+    private final Uapi.PublicKeyCache keys = new Uapi.PublicKeyCache();
     private final ByteBuffer readBuf = ByteBuffer.allocateDirect(CHUNK);
     private SocketChannel channel;
     private Selector selector;
@@ -71,7 +72,7 @@ public final class UserspaceWireGuard implements WireGuard {
         String reply = transact("get=1\n\n", "get");
         Uapi.GetReply r;
         try {
-            r = Uapi.parseGet(iface, reply);
+            r = Uapi.parseGet(iface, reply, keys);
         } catch (Uapi.ProtocolException e) {
             throw new WireGuardException(Reason.IO, "UAPI get on " + iface + " (" + socket + "): malformed reply: "
                     + e.getMessage());

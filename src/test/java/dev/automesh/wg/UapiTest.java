@@ -80,6 +80,8 @@ class UapiTest {
             "public_key=" + PEER1 + "\nendpoint=2001:db8::1:4500\nerrno=0\n\n", // v6 without brackets
             "public_key=" + PEER1 + "\nendpoint=example.com:51820\nerrno=0\n\n", // names are never resolved
             "public_key=" + PEER1 + "\nendpoint=1.2.3:51820\nerrno=0\n\n",
+            "public_key=" + PEER1 + "\nendpoint=1.2.3.4.5:51820\nerrno=0\n\n",
+            "public_key=" + PEER1 + "\nendpoint=1.2.3.256:51820\nerrno=0\n\n",
             "public_key=" + PEER1 + "\nendpoint=1.2.3.4:\nerrno=0\n\n",
             "public_key=" + PEER1 + "\nendpoint=1.2.3.4:+80\nerrno=0\n\n",
             "public_key=" + PEER1 + "\nallowed_ip=10.0.0.1/33\nerrno=0\n\n",
