@@ -11,6 +11,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -131,7 +133,16 @@ public final class UserspaceWireGuard implements WireGuard {
 
     private void connect() throws WireGuardException {
         disconnect();
-        if (!Files.exists(socket)) throw noDevice("does not exist");
+        try {
+            Files.readAttributes(socket, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw noDevice("does not exist");
+        } catch (AccessDeniedException e) {
+            // Files.exists would say "absent" here and send the user hunting for a missing daemon.
+            throw notPermitted("cannot even look at", e);
+        } catch (IOException e) {
+            // let connect() below report it
+        }
         SocketChannel ch = null;
         try {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -146,9 +157,7 @@ public final class UserspaceWireGuard implements WireGuard {
             closeQuietly(ch);
             String msg = String.valueOf(e.getMessage());
             if (e instanceof AccessDeniedException || msg.contains("Permission denied")) {
-                throw new WireGuardException(Reason.NOT_PERMITTED, "no permission to connect to the UAPI socket "
-                        + socket + " of " + iface + ": run automesh as root or as the user/group that owns the socket",
-                        e);
+                throw notPermitted("may not connect to", e);
             }
             if (msg.contains("Connection refused") || msg.contains("No such file")) {
                 throw noDevice("is not served by any daemon (" + msg + ")");
@@ -156,6 +165,12 @@ public final class UserspaceWireGuard implements WireGuard {
             throw new WireGuardException(Reason.IO, "cannot connect to the UAPI socket " + socket + " of " + iface
                     + ": " + msg, e);
         }
+    }
+
+    private WireGuardException notPermitted(String what, IOException cause) {
+        return new WireGuardException(Reason.NOT_PERMITTED, "automesh " + what + " the UAPI socket " + socket + " of "
+                + iface + " (permission denied): run automesh as root, or as the user that owns the socket and its "
+                + "directory", cause);
     }
 
     private WireGuardException noDevice(String what) {

@@ -233,6 +233,46 @@ class UserspaceWireGuardTest extends WireGuardContract {
     }
 
     @Test
+    @Timeout(60)
+    void socketWeMayNotUseIsNotPermittedSayingWhatToDo() throws Exception {
+        Facility.requireCommands("setpriv");
+        try (GoBed bed = goBed(1)) {
+            Node n = bed.nodes().get(0);
+            Path sock = ((UserspaceWireGuard) n.wg()).socket();
+            // wireguard-go makes its socket rwx for root only. Probe it from a JVM running as nobody,
+            // with our classes copied where nobody can read them (target/ may be under /root).
+            Path cp = bed.ns.dir().resolve("classes");
+            Path classes = Path.of(UserspaceWireGuard.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path testClasses = Path.of(ConnectProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Files.createDirectories(cp);
+            Sh.ok("cp", "-r", classes + "/.", testClasses + "/.", cp.toString());
+            // Not chmod -R over the namespace directory: any attribute change on its socket makes
+            // wireguard-go (inotify IN_ATTRIB) shut down.
+            Sh.ok("chmod", "-R", "a+rX", cp.toString());
+            Sh.ok("chmod", "a+x", bed.ns.dir().getParent().toString(), bed.ns.dir().toString(),
+                    bed.ns.wireguardRunDir().toString());
+            // And a socket path inside a directory nobody may search: not "no such device".
+            Path hidden = bed.ns.dir().resolve("hidden");
+            Files.createDirectories(hidden);
+            Sh.ok("chmod", "700", hidden.toString());
+            Path hiddenSock = hidden.resolve(n.ifname() + ".sock");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Sh.Result r = Sh.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                    java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", cp.toString(),
+                    ConnectProbe.class.getName(), n.ifname(), sock.toString(), hiddenSock.toString()), 60).orThrow();
+            List<String> lines = r.out().lines().toList();
+            assertEquals(2, lines.size(), r.out() + r.err());
+            for (int i = 0; i < 2; i++) {
+                String out = lines.get(i);
+                Path p = i == 0 ? sock : hiddenSock;
+                assertTrue(out.startsWith("NOT_PERMITTED|"), out);
+                assertTrue(out.contains(n.ifname()) && out.contains(p.toString()) && out.contains("run automesh as root"),
+                        "names interface, socket and what to do: " + out);
+            }
+        }
+    }
+
+    @Test
     void staleSocketWithoutDaemonIsNoSuchDevice() throws Exception {
         Path dir = Files.createTempDirectory("amu-stale");
         Path sock = dir.resolve("amustale.sock");
