@@ -42,15 +42,49 @@ final class Uapi {
         }
     }
 
-    /** The whole batch as one {@code set=1} transaction, terminated by the empty line. */
+    /**
+     * Splits a batch, in order, into runs of updates that set the same fields. boringtun does not
+     * reset a peer section's remove / endpoint / keepalive / replace_allowed_ips when the next
+     * {@code public_key=} starts, so within one transaction a later peer would inherit them (a
+     * removal would remove the next peer too). Within a run every section sets the same fields, so
+     * nothing stale survives; wireguard-go gets the same result either way. A typical mesh batch
+     * (endpoint changes, or initial peers) is one run, hence one transaction.
+     */
+    static List<List<PeerUpdate>> runs(List<PeerUpdate> updates) {
+        List<List<PeerUpdate>> runs = new ArrayList<>();
+        List<PeerUpdate> current = new ArrayList<>();
+        int sig = Integer.MIN_VALUE;
+        for (PeerUpdate u : updates) {
+            int s = signature(u);
+            if (s != sig && !current.isEmpty()) {
+                runs.add(current);
+                current = new ArrayList<>();
+            }
+            sig = s;
+            current.add(u);
+        }
+        if (!current.isEmpty()) runs.add(current);
+        return runs;
+    }
+
+    private static int signature(PeerUpdate u) {
+        if (u.remove()) return -1;
+        return (u.endpoint().isPresent() ? 1 : 0) | (u.persistentKeepalive().isPresent() ? 2 : 0)
+                | (u.replaceAllowedIps().isPresent() ? 4 : 0);
+    }
+
+    /**
+     * Updates as one {@code set=1} transaction, terminated by the empty line. Removals carry no
+     * {@code update_only=true}: boringtun rejects that key (EINVAL), and wireguard-go's net effect
+     * of removing an unknown peer is nothing either way.
+     */
     static String encodeSet(List<PeerUpdate> updates) {
         StringBuilder sb = new StringBuilder(64 + updates.size() * 160);
         sb.append("set=1\n");
         for (PeerUpdate u : updates) {
             sb.append("public_key=").append(u.publicKey().toHex()).append('\n');
             if (u.remove()) {
-                // update_only first: removing a peer we do not have must not create it for a moment.
-                sb.append("update_only=true\nremove=true\n");
+                sb.append("remove=true\n");
                 continue;
             }
             u.endpoint().ifPresent(e -> sb.append("endpoint=").append(formatEndpoint(e)).append('\n'));
@@ -125,6 +159,7 @@ final class Uapi {
                 switch (key) {
                     case "errno" -> errno = Integer.parseInt(value);
                     case "private_key" -> publicKey = keys.of(value);
+                    case "own_public_key" -> publicKey = Optional.of(WgKey.fromHex(value)); // boringtun
                     case "listen_port" -> listenPort = port(value);
                     case "public_key" -> {
                         if (peer != null) peers.add(peer.build());

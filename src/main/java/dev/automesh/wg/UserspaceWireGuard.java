@@ -89,7 +89,9 @@ public final class UserspaceWireGuard implements WireGuard {
     public void apply(List<PeerUpdate> updates) throws WireGuardException {
         if (updates.isEmpty()) return;
         Uapi.validate(iface, updates);
-        checkSetReply(transact(Uapi.encodeSet(updates), "set"), updates);
+        for (List<PeerUpdate> run : Uapi.runs(updates)) {
+            checkSetReply(transact(Uapi.encodeSet(run), "set"), run);
+        }
     }
 
     /** Turns a set reply into success or the matching error; package-private for protocol tests. */

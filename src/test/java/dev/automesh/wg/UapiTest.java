@@ -123,8 +123,30 @@ class UapiTest {
                 + "public_key=" + PEER1 + "\nendpoint=[2001:db8:0:0:0:0:0:7]:51820\npersistent_keepalive_interval=25\n"
                 + "replace_allowed_ips=true\nallowed_ip=10.0.0.1/32\nallowed_ip=fd00:0:0:0:0:0:0:1/128\n"
                 + "public_key=" + PEER2 + "\nreplace_allowed_ips=true\n"
-                + "public_key=" + PEER2 + "\nupdate_only=true\nremove=true\n"
+                + "public_key=" + PEER2 + "\nremove=true\n"
                 + "\n", s);
+    }
+
+    @Test
+    void batchSplitsIntoOrderedRunsThatSetTheSameFields() throws Exception {
+        WgKey a = WgKey.fromHex(PEER1), b = WgKey.fromHex(PEER2);
+        InetSocketAddress e = new InetSocketAddress(ip("192.0.2.1"), 1);
+        PeerUpdate ae = PeerUpdate.of(a).endpoint(e).build(), be = PeerUpdate.of(b).endpoint(e).build();
+        PeerUpdate bare = PeerUpdate.of(b).build(), ra = PeerUpdate.removal(a), rb = PeerUpdate.removal(b);
+        assertEquals(List.of(List.of(ae, be)), Uapi.runs(List.of(ae, be)));
+        assertEquals(List.of(List.of(ra, rb), List.of(ae), List.of(bare)), Uapi.runs(List.of(ra, rb, ae, bare)));
+        assertEquals(List.of(List.of(ae), List.of(ra), List.of(ae)), Uapi.runs(List.of(ae, ra, ae)));
+        assertEquals(List.of(), Uapi.runs(List.of()));
+    }
+
+    @Test
+    void boringtunReportsItsPublicKeyDirectly() throws Exception {
+        WgDevice d = Uapi.parseGet("bt0", "own_public_key=" + ALICE_PUB + "\nlisten_port=1\n"
+                + "public_key=" + PEER1 + "\npersistent_keepalive_interval=5\nendpoint=[::1]:7\nrx_bytes=1\n"
+                + "tx_bytes=2\nerrno=0\n\n").device();
+        assertEquals(Optional.of(WgKey.fromHex(ALICE_PUB)), d.publicKey());
+        assertEquals(1, d.peers().size());
+        assertEquals(5, d.peers().get(0).persistentKeepalive());
     }
 
     @Test
