@@ -229,10 +229,11 @@ public final class UserspaceWireGuard implements WireGuard {
     private void await(SelectionKey key, int op) throws IOException, TimedOut {
         key.interestOps(op);
         try {
-            if (selector.select(timeoutMillis) == 0) {
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+            while (selector.select(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)) == 0) {
                 // An interrupt also ends select() early; that is a shutdown, not a hung daemon.
                 if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
-                throw new TimedOut();
+                if (System.nanoTime() - deadline >= 0) throw new TimedOut();
             }
         } finally {
             selector.selectedKeys().clear();
