@@ -26,9 +26,16 @@ public final class Sh {
     public static Result run(List<String> cmd, long timeoutSeconds) {
         try {
             Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            // Drain both pipes concurrently so a chatty command cannot block on a full pipe.
-            var outF = java.util.concurrent.CompletableFuture.supplyAsync(() -> slurp(p.getInputStream()));
-            var errF = java.util.concurrent.CompletableFuture.supplyAsync(() -> slurp(p.getErrorStream()));
+            // Drain both pipes concurrently so a chatty command cannot block on a full pipe. On a
+            // thread each, not the common pool: its workers are shared and few (cores - 1), so with
+            // concurrent run() calls one command's stderr drain could wait behind another's stdout.
+            java.util.concurrent.Executor ownThread = r -> {
+                Thread t = new Thread(r, "sh-drain");
+                t.setDaemon(true);
+                t.start();
+            };
+            var outF = java.util.concurrent.CompletableFuture.supplyAsync(() -> slurp(p.getInputStream()), ownThread);
+            var errF = java.util.concurrent.CompletableFuture.supplyAsync(() -> slurp(p.getErrorStream()), ownThread);
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("command timed out after " + timeoutSeconds + " s: " + String.join(" ", cmd));

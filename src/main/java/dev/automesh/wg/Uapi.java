@@ -1,0 +1,334 @@
+package dev.automesh.wg;
+
+import dev.automesh.crypto.WgKey;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.bouncycastle.math.ec.rfc7748.X25519;
+
+/**
+ * Text encoding of the cross-platform WireGuard UAPI (wireguard-go, boringtun): the {@code set=1}
+ * request for a batch of peer updates and the parser of the {@code get=1} reply. Pure functions, so
+ * they are tested on transcripts as well as against a real daemon.
+ */
+final class Uapi {
+    private Uapi() {}
+
+    /** A reply that does not follow the protocol. The message never contains key material. */
+    static final class ProtocolException extends Exception {
+        ProtocolException(String message) {
+            super(message);
+        }
+    }
+
+    /** A parsed {@code errno=} value with the device (null when the reply was an error). */
+    record GetReply(int errno, WgDevice device) {}
+
+    /** Checks a batch before anything is sent, so a bad update rejects the whole batch. */
+    static void validate(String iface, List<PeerUpdate> updates) throws WireGuardException {
+        for (PeerUpdate u : updates) {
+            if (u.remove() && (u.endpoint().isPresent() || u.persistentKeepalive().isPresent()
+                    || u.replaceAllowedIps().isPresent())) {
+                throw new WireGuardException(WireGuardException.Reason.INVALID, "peer " + u.publicKey() + " on "
+                        + iface + ": an update that removes the peer cannot also set its endpoint, keepalive or "
+                        + "allowed IPs; send the removal and the new settings as two updates (nothing was applied)");
+            }
+        }
+    }
+
+    /**
+     * Splits a batch, in order, into runs of updates that set the same fields. boringtun does not
+     * reset a peer section's remove / endpoint / keepalive / replace_allowed_ips when the next
+     * {@code public_key=} starts, so within one transaction a later peer would inherit them (a
+     * removal would remove the next peer too). Within a run every section sets the same fields, so
+     * nothing stale survives; wireguard-go gets the same result either way. A typical mesh batch
+     * (endpoint changes, or initial peers) is one run, hence one transaction.
+     */
+    static List<List<PeerUpdate>> runs(List<PeerUpdate> updates) {
+        List<List<PeerUpdate>> runs = new ArrayList<>();
+        List<PeerUpdate> current = new ArrayList<>();
+        int sig = Integer.MIN_VALUE;
+        for (PeerUpdate u : updates) {
+            int s = signature(u);
+            if (s != sig && !current.isEmpty()) {
+                runs.add(current);
+                current = new ArrayList<>();
+            }
+            sig = s;
+            current.add(u);
+        }
+        if (!current.isEmpty()) runs.add(current);
+        return runs;
+    }
+
+    private static int signature(PeerUpdate u) {
+        if (u.remove()) return -1;
+        return (u.endpoint().isPresent() ? 1 : 0) | (u.persistentKeepalive().isPresent() ? 2 : 0)
+                | (u.replaceAllowedIps().isPresent() ? 4 : 0);
+    }
+
+    /**
+     * Updates as one {@code set=1} transaction, terminated by the empty line. Removals carry no
+     * {@code update_only=true}: boringtun rejects that key (EINVAL), and wireguard-go's net effect
+     * of removing an unknown peer is nothing either way.
+     */
+    static String encodeSet(List<PeerUpdate> updates) {
+        StringBuilder sb = new StringBuilder(64 + updates.size() * 160);
+        sb.append("set=1\n");
+        for (PeerUpdate u : updates) {
+            sb.append("public_key=").append(u.publicKey().toHex()).append('\n');
+            if (u.remove()) {
+                sb.append("remove=true\n");
+                continue;
+            }
+            u.endpoint().ifPresent(e -> sb.append("endpoint=").append(formatEndpoint(e)).append('\n'));
+            u.persistentKeepalive().ifPresent(k -> sb.append("persistent_keepalive_interval=").append(k).append('\n'));
+            u.replaceAllowedIps().ifPresent(ips -> {
+                sb.append("replace_allowed_ips=true\n");
+                for (IpPrefix p : ips) sb.append("allowed_ip=").append(p).append('\n');
+            });
+        }
+        sb.append('\n');
+        return sb.toString();
+    }
+
+    /** {@code a.b.c.d:port} or {@code [v6]:port}, as wireguard-go and boringtun parse it. */
+    static String formatEndpoint(InetSocketAddress e) {
+        InetAddress a = e.getAddress();
+        String host = a.getHostAddress();
+        return (a instanceof Inet6Address ? "[" + host + "]" : host) + ":" + e.getPort();
+    }
+
+    /**
+     * Parses a complete {@code get=1} reply (ending with {@code errno=N} and an empty line). Unknown
+     * keys are ignored (newer daemons add some); known keys must have well-formed values.
+     */
+    static GetReply parseGet(String iface, String reply) throws ProtocolException {
+        return parseGet(iface, reply, new PublicKeyCache());
+    }
+
+    /**
+     * Remembers the public key of the last private key seen: deriving it is a Curve25519 scalar
+     * multiplication, too costly to repeat on every read of an unchanged device.
+     */
+    static final class PublicKeyCache {
+        private String privateHex;
+        private Optional<WgKey> publicKey;
+
+        Optional<WgKey> of(String hex) {
+            if (!hex.equals(privateHex)) {
+                publicKey = publicKeyOf(hex);
+                privateHex = hex;
+            }
+            return publicKey;
+        }
+    }
+
+    static GetReply parseGet(String iface, String reply, PublicKeyCache keys) throws ProtocolException {
+        Optional<WgKey> publicKey = Optional.empty();
+        int listenPort = 0;
+        List<WgPeer> peers = new ArrayList<>();
+        Set<WgKey> seen = new HashSet<>();
+        PeerBuilder peer = null;
+        Integer errno = null;
+        int lineNo = 0;
+        int pos = 0;
+        int len = reply.length();
+        while (pos < len) {
+            int nl = reply.indexOf('\n', pos);
+            if (nl < 0) throw new ProtocolException("reply is not terminated by a newline");
+            String line = reply.substring(pos, nl);
+            pos = nl + 1;
+            lineNo++;
+            if (line.isEmpty()) {
+                if (pos != len) throw new ProtocolException("line " + lineNo + ": empty line before the end of the reply");
+                break;
+            }
+            if (errno != null) throw new ProtocolException("line " + lineNo + ": data after errno=");
+            int eq = line.indexOf('=');
+            if (eq <= 0) throw new ProtocolException("line " + lineNo + ": expected key=value, got " + quote(line));
+            String key = line.substring(0, eq);
+            String value = line.substring(eq + 1);
+            try {
+                switch (key) {
+                    case "errno" -> errno = Integer.parseInt(value);
+                    case "private_key" -> publicKey = keys.of(value);
+                    case "own_public_key" -> publicKey = Optional.of(WgKey.fromHex(value)); // boringtun
+                    case "listen_port" -> listenPort = port(value);
+                    case "public_key" -> {
+                        if (peer != null) peers.add(peer.build());
+                        WgKey k = WgKey.fromHex(value);
+                        if (!seen.add(k)) throw new ProtocolException("line " + lineNo + ": peer " + k + " listed twice");
+                        peer = new PeerBuilder(k);
+                    }
+                    case "endpoint", "last_handshake_time_sec", "tx_bytes", "rx_bytes",
+                            "persistent_keepalive_interval", "allowed_ip" -> {
+                        if (peer == null) {
+                            throw new ProtocolException("line " + lineNo + ": " + key + " before any public_key");
+                        }
+                        switch (key) {
+                            case "endpoint" -> peer.endpoint = Optional.of(parseEndpoint(value));
+                            case "last_handshake_time_sec" -> peer.handshake = nonNegativeLong(value);
+                            case "tx_bytes" -> peer.tx = Long.parseUnsignedLong(value);
+                            case "rx_bytes" -> peer.rx = Long.parseUnsignedLong(value);
+                            case "persistent_keepalive_interval" -> peer.keepalive = port(value);
+                            default -> peer.allowed.add(parsePrefix(value));
+                        }
+                    }
+                    default -> { } // fwmark, preshared_key, protocol_version, last_handshake_time_nsec, future keys
+                }
+            } catch (IllegalArgumentException e) { // includes NumberFormatException
+                // Never echo private_key / preshared_key values.
+                String shown = key.endsWith("private_key") || key.equals("preshared_key") ? key + "=<redacted>" : line;
+                throw new ProtocolException("line " + lineNo + ": bad value in " + quote(shown) + ": " + e.getMessage());
+            }
+        }
+        if (errno == null) throw new ProtocolException("reply has no errno= line");
+        if (peer != null) peers.add(peer.build());
+        if (errno != 0) return new GetReply(errno, null);
+        return new GetReply(0, new WgDevice(iface, publicKey, listenPort, peers));
+    }
+
+    /** Reads the errno of a {@code set=1} reply, which is only {@code errno=N} and the empty line. */
+    static int parseSet(String reply) throws ProtocolException {
+        if (!reply.startsWith("errno=") || !reply.endsWith("\n\n") || reply.indexOf('\n') != reply.length() - 2) {
+            throw new ProtocolException("expected errno=N, got " + quote(reply.strip()));
+        }
+        try {
+            return Integer.parseInt(reply.substring(6, reply.length() - 2));
+        } catch (NumberFormatException e) {
+            throw new ProtocolException("expected errno=N, got " + quote(reply.strip()));
+        }
+    }
+
+    private static final class PeerBuilder {
+        final WgKey key;
+        Optional<InetSocketAddress> endpoint = Optional.empty();
+        long handshake;
+        long tx;
+        long rx;
+        int keepalive;
+        final List<IpPrefix> allowed = new ArrayList<>();
+
+        PeerBuilder(WgKey key) {
+            this.key = key;
+        }
+
+        WgPeer build() {
+            return new WgPeer(key, endpoint, handshake, keepalive, allowed, rx, tx);
+        }
+    }
+
+    private static Optional<WgKey> publicKeyOf(String hex) {
+        WgKey priv = WgKey.fromHex(hex);
+        byte[] p = priv.bytes();
+        boolean zero = true;
+        for (byte b : p) zero &= b == 0;
+        if (zero) return Optional.empty(); // "no key" as some implementations write it
+        byte[] pub = new byte[X25519.POINT_SIZE];
+        X25519.generatePublicKey(p, 0, pub, 0);
+        java.util.Arrays.fill(p, (byte) 0);
+        return Optional.of(WgKey.of(pub));
+    }
+
+    private static int port(String s) {
+        int v = Integer.parseInt(s);
+        if (v < 0 || v > 65535) throw new IllegalArgumentException(v + " is not in 0-65535");
+        return v;
+    }
+
+    private static long nonNegativeLong(String s) {
+        long v = Long.parseLong(s);
+        if (v < 0) throw new IllegalArgumentException("negative: " + v);
+        return v;
+    }
+
+    static InetSocketAddress parseEndpoint(String s) {
+        String host;
+        String port;
+        if (s.startsWith("[")) {
+            int close = s.indexOf("]:");
+            if (close < 0) throw new IllegalArgumentException("IPv6 endpoint must be [address]:port");
+            host = s.substring(1, close);
+            port = s.substring(close + 2);
+            if (host.indexOf(':') < 0) throw new IllegalArgumentException("not an IPv6 address: " + host);
+        } else {
+            int colon = s.lastIndexOf(':');
+            if (colon < 0) throw new IllegalArgumentException("endpoint has no port");
+            host = s.substring(0, colon);
+            port = s.substring(colon + 1);
+            if (host.indexOf(':') >= 0) throw new IllegalArgumentException("IPv6 endpoint without brackets");
+        }
+        if (port.length() > 5 || !digits(port)) {
+            throw new IllegalArgumentException("bad port " + quote(port));
+        }
+        return new InetSocketAddress(parseAddress(host), port(port));
+    }
+
+    static IpPrefix parsePrefix(String s) {
+        int slash = s.indexOf('/');
+        if (slash < 0) throw new IllegalArgumentException("allowed IP needs /prefix-length");
+        String len = s.substring(slash + 1);
+        if (len.length() > 3 || !digits(len)) {
+            throw new IllegalArgumentException("bad prefix length " + quote(len));
+        }
+        return new IpPrefix(parseAddress(s.substring(0, slash)), Integer.parseInt(len));
+    }
+
+    /** An IP literal only: never a name (InetAddress.getByName would resolve one). */
+    static InetAddress parseAddress(String s) {
+        if (s.indexOf(':') >= 0) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+                        || c == ':' || c == '.';
+                if (!ok) throw new IllegalArgumentException("not an IP address: " + quote(s));
+            }
+            try {
+                return InetAddress.getByName(s); // contains ':' so Java parses it as an IPv6 literal
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("not an IPv6 address: " + quote(s));
+            }
+        }
+        byte[] b = new byte[4];
+        int start = 0;
+        for (int i = 0; i < 4; i++) {
+            int end = i < 3 ? s.indexOf('.', start) : s.length();
+            if (end < 0) throw new IllegalArgumentException("not an IPv4 address: " + quote(s));
+            int n = end - start;
+            if (n < 1 || n > 3 || !digits(s, start, end)) throw new IllegalArgumentException("not an IPv4 address: " + quote(s));
+            int v = Integer.parseInt(s, start, end, 10);
+            if (v > 255) throw new IllegalArgumentException("not an IPv4 address: " + quote(s));
+            b[i] = (byte) v;
+            start = end + 1;
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // cannot happen for 4 bytes
+        }
+    }
+
+    private static boolean digits(String s) {
+        return !s.isEmpty() && digits(s, 0, s.length());
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
+    }
+
+    static String quote(String s) {
+        String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
+        return "'" + t.replace("\n", "\\n") + "'";
+    }
+}
