@@ -31,6 +31,9 @@ public final class GuestJUnit {
     private GuestJUnit() {}
 
     public static void main(String[] args) throws Exception {
+        long t0 = System.nanoTime();
+        System.out.println("  [jvm up " + (java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime()) + " ms]");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("  [jvm exiting]")));
         Path out = Path.of(args[0]);
         Files.createDirectories(out.toAbsolutePath().getParent());
         List<ClassSelector> selectors = new ArrayList<>();
@@ -63,6 +66,7 @@ public final class GuestJUnit {
                 }
             });
             w.println("END");
+            System.out.println("  [suites done in " + (System.nanoTime() - t0) / 1_000_000 + " ms]");
         } catch (IOException e) {
             System.err.println("cannot write " + out + ": " + e.getMessage());
             System.exit(2);

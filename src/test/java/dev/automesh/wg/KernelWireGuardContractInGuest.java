@@ -23,6 +23,16 @@ class KernelWireGuardContractInGuest extends WireGuardContract {
         GuestOnly.check();
     }
 
+    /**
+     * Both sides initiate at once (keepalive 1 s); when the two initiations cross, each side drops
+     * the response to its own and WireGuard retries after REKEY_TIMEOUT (5 s + jitter). Under TCG
+     * this crossing is common, so allow for two retries.
+     */
+    @Override
+    protected long handshakeTimeoutMillis() {
+        return 20_000;
+    }
+
     @Override
     protected Bed createBed(int n) throws Exception {
         if (n < 1 || n > 2) throw new IllegalArgumentException("this bed makes 1 or 2 nodes, asked for " + n);
