@@ -28,14 +28,13 @@ public final class KernelWireGuard implements WireGuard {
 
     private final String iface;
     private final NetlinkSocket socket;
-    private final int family;
     private final int budget;
+    private int family = -1; // resolved once in open()
     private int seq;
 
-    private KernelWireGuard(String iface, NetlinkSocket socket, int family, int budget) {
+    private KernelWireGuard(String iface, NetlinkSocket socket, int budget) {
         this.iface = iface;
         this.socket = socket;
-        this.family = family;
         this.budget = budget;
         this.seq = (int) (System.nanoTime() & 0x3fffffff); // fresh per socket, distinct from stale replies
     }
@@ -58,10 +57,10 @@ public final class KernelWireGuard implements WireGuard {
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             throw new WireGuardException(Reason.IO, "interface " + iface + ": cannot load libc through JNA: " + e, e);
         }
-        KernelWireGuard wg = new KernelWireGuard(iface, s, -1, messageBudget);
+        KernelWireGuard wg = new KernelWireGuard(iface, s, messageBudget);
         try {
-            int fam = wg.resolveFamily();
-            return new KernelWireGuard(iface, s, fam, messageBudget);
+            wg.family = wg.resolveFamily();
+            return wg;
         } catch (WireGuardException e) {
             s.close();
             throw e;
