@@ -54,7 +54,7 @@ public final class KernelWireGuard implements WireGuard {
             s = NetlinkSocket.open(RECV_TIMEOUT_MS);
         } catch (IOException e) {
             throw new WireGuardException(Reason.IO, "interface " + iface + ": " + e.getMessage(), e);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (LinkageError e) { // JNA or libc missing, or its initializer failed
             throw new WireGuardException(Reason.IO, "interface " + iface + ": cannot load libc through JNA: " + e, e);
         }
         KernelWireGuard wg = new KernelWireGuard(iface, s, messageBudget);
