@@ -382,6 +382,8 @@ public final class Mesh {
     private void announceSighting(Peer p, long nowMillis, Out out) {
         InetSocketAddress ep = p.deviceEndpoint.get();
         if (!usableEndpoint(ep)) return;
+        // An endpoint we set after the latest handshake is only a guess, not a sighting.
+        if (ep.equals(p.current) && p.handshakeS < p.currentSinceMillis / 1000) return;
         boolean known = gossip.getOrDefault(p.b64, List.of()).stream()
                 .anyMatch(x -> x.address().equals(ep) && x.unixSeconds() + REANNOUNCE_S > p.handshakeS);
         if (known) return;
@@ -445,7 +447,7 @@ public final class Mesh {
                 driveConnected(p, nowMillis, out);
             } else {
                 if (before == State.CONNECTED || before == State.LAN) {
-                    p.attempts.clear();
+                    resetBackoff(p);
                     p.currentJudged = true;
                     out.notice(p.name + " disconnected: last handshake " + (nowMillis / 1000 - p.handshakeS)
                             + " s ago; probing " + candidates(p, nowMillis).size() + " candidate endpoints");
@@ -472,7 +474,7 @@ public final class Mesh {
             }
         }
         out.notice(line);
-        p.attempts.clear();
+        resetBackoff(p);
         p.upgradeFrom = null;
         // Swap tables with it at once rather than waiting for the next change.
         out.send(gossipAddress(p), new Message.Request());
@@ -521,9 +523,12 @@ public final class Mesh {
         List<Cand> cands = candidates(p, nowMillis);
         if (cands.isEmpty()) return;
         Cand untried = cands.stream().filter(c -> !p.attempts.containsKey(c.address())).findFirst().orElse(null);
-        boolean currentListed = p.current != null && cands.stream().anyMatch(c -> c.address().equals(p.current));
+        int currentAt = p.current == null ? -1
+                : cands.stream().map(Cand::address).toList().indexOf(p.current);
+        boolean currentListed = currentAt >= 0;
         boolean inWindow = currentListed && !p.currentJudged && nowMillis - p.currentSinceMillis < TRY_WINDOW_MS;
-        if (inWindow && untried == null) return;
+        // Mid-window, only news that ranks ahead (fresher, or LAN) interrupts the current try.
+        if (inWindow && (untried == null || cands.indexOf(untried) > currentAt)) return;
         if (currentListed && !p.currentJudged && !inWindow) fail(p.attempts.get(p.current), nowMillis);
         p.currentJudged = true; // an interrupted window is not a failure: the candidate stays eligible
         Cand next = untried != null ? untried
@@ -542,6 +547,14 @@ public final class Mesh {
         p.keepalive = KEEPALIVE_PROBING;
         out.update(fullUpdate(p, c.address()));
         out.send(gossipAddress(p), new Message.Ping()); // traffic makes WireGuard handshake now
+    }
+
+    /** Connection state changed: old failures say nothing about the new situation (tries stay, for status). */
+    private static void resetBackoff(Peer p) {
+        for (Attempt a : p.attempts.values()) {
+            a.failures = 0;
+            a.eligibleAtMillis = 0;
+        }
     }
 
     private static void fail(Attempt a, long nowMillis) {

@@ -38,7 +38,12 @@ public record MeshStatus(
         /** Not connected; trying candidate endpoints in turn. */
         PROBING,
         /** Not connected and nothing to try: no config endpoint, nothing gossiped, no LAN broadcast. */
-        NO_CANDIDATES
+        NO_CANDIDATES;
+
+        /** As `automesh status` prints it: connected, LAN, probing, no candidates. */
+        public String label() {
+            return this == LAN ? "LAN" : name().toLowerCase().replace('_', ' ');
+        }
     }
 
     /** Where an endpoint came from. */
@@ -63,9 +68,17 @@ public record MeshStatus(
             };
         }
 
+        /** As `automesh status` prints it: "config", "gossip from pub", "LAN broadcast", "state file", ... */
         @Override
         public String toString() {
-            return detail.isEmpty() ? kind.name().toLowerCase() : kind.name().toLowerCase() + " " + detail;
+            return switch (kind) {
+                case CONFIG -> "config";
+                case GOSSIP -> detail.isEmpty() ? "gossip" : "gossip from " + detail;
+                case LAN -> "LAN broadcast";
+                case STATE_FILE -> "state file";
+                case UPNP -> "UPnP";
+                case WIREGUARD -> "WireGuard";
+            };
         }
     }
 
