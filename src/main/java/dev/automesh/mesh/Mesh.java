@@ -52,6 +52,12 @@ public final class Mesh {
     static final long CONNECTED_S = 180;
     /** Re-announce a still-connected peer's endpoint when its handshake is this much newer. */
     static final long REANNOUNCE_S = 300;
+    /**
+     * A live session with nothing received for this long is probed like a lost one: both ends send a
+     * keepalive every 30 s, so two missed ones mean the path broke (typically a NAT mapping changed),
+     * and new candidates are tried instead of waiting for the handshake to age out at 180 s.
+     */
+    static final long SILENT_MS = 65_000;
     static final long LAN_FRESH_MS = 300_000;
     /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
     static final long TRY_WINDOW_MS = 6_000;
@@ -110,6 +116,7 @@ public final class Mesh {
         long handshakeS;
         long rx;
         long tx;
+        long rxChangedMillis;
         int keepalive = -1;
         State state;
         InetSocketAddress current;
@@ -131,8 +138,18 @@ public final class Mesh {
             this.allowedIps = List.of(IpPrefix.host(config.address()));
         }
 
-        boolean connected(long nowMillis) {
+        /** A session WireGuard still accepts. */
+        boolean live(long nowMillis) {
             return handshakeS > 0 && nowMillis / 1000 - handshakeS < CONNECTED_S;
+        }
+
+        /** Nothing received for a while although both sides send keepalives: the path is dead (a NAT remap). */
+        boolean silent(long nowMillis) {
+            return nowMillis - rxChangedMillis >= SILENT_MS;
+        }
+
+        boolean connected(long nowMillis) {
+            return live(nowMillis) && !silent(nowMillis);
         }
 
         boolean lanFresh(long nowMillis) {
@@ -205,6 +222,7 @@ public final class Mesh {
                 continue;
             }
             WgPeer w = wp.get();
+            if (w.rxBytes() != p.rx || p.rxChangedMillis == 0) p.rxChangedMillis = nowMillis;
             p.deviceEndpoint = w.endpoint();
             p.handshakeS = w.lastHandshakeEpochSeconds();
             p.rx = w.rxBytes();
@@ -218,7 +236,7 @@ public final class Mesh {
             gossip.forEach((pk, eps) -> fanOut(pk, eps, nowMillis, out));
         }
         for (Peer p : peers.values()) {
-            if (p.connected(nowMillis) && p.deviceEndpoint.isPresent()) announceSighting(p, nowMillis, out);
+            if (p.live(nowMillis) && p.deviceEndpoint.isPresent()) announceSighting(p, nowMillis, out);
         }
         drive(nowMillis, out);
         return out.actions();
@@ -449,8 +467,10 @@ public final class Mesh {
                 if (before == State.CONNECTED || before == State.LAN) {
                     resetBackoff(p);
                     p.currentJudged = true;
-                    out.notice(p.name + " disconnected: last handshake " + (nowMillis / 1000 - p.handshakeS)
-                            + " s ago; probing " + candidates(p, nowMillis).size() + " candidate endpoints");
+                    out.notice(p.name + (p.live(nowMillis)
+                            ? " went silent: nothing received for " + (nowMillis - p.rxChangedMillis) / 1000 + " s"
+                            : " disconnected: last handshake " + (nowMillis / 1000 - p.handshakeS) + " s ago")
+                            + "; probing " + candidates(p, nowMillis).size() + " candidate endpoints");
                 } else if (p.state != before && p.state == State.NO_CANDIDATES) {
                     out.notice(p.name + " has no endpoint to try: none in the config, none gossiped or broadcast yet");
                 }

@@ -329,12 +329,35 @@ class MeshTest {
         Mesh m = started(false, T0);
         connect(B, "198.51.100.20:3333", S0);
         dev.apply(m.onDevice(dev.snapshot(), T0));
-        List<Action> out = m.onDevice(dev.snapshot(), T0 + 179_000);
-        assertTrue(only(out, Action.Notice.class).isEmpty());
+        List<Action> out = List.of();
+        for (long t = T0; t <= T0 + 179_000; t += 1000) {
+            dev.peer(B).rx += t % 30_000 == 0 ? 32 : 0; // its keepalives keep coming
+            out = m.onDevice(dev.snapshot(), t);
+            assertTrue(only(out, Action.Notice.class).isEmpty(), out.toString());
+        }
         out = m.onDevice(dev.snapshot(), T0 + 180_000);
         assertEquals(List.of("b disconnected: last handshake 180 s ago; probing 1 candidate endpoints"),
                 only(out, Action.Notice.class).stream().map(Action.Notice::line).toList());
         assertEquals(Optional.of(10), updates(out).get(0).persistentKeepalive());
+    }
+
+    @Test
+    void livePeerThatWentSilentIsProbedAfter65s() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:4444", S0 + 30), T0 + 30_000);
+        assertTrue(only(m.onDevice(dev.snapshot(), T0 + 64_000), Action.Notice.class).isEmpty());
+        List<Action> out = m.onDevice(dev.snapshot(), T0 + 65_000);
+        dev.apply(out);
+        assertEquals(List.of("b went silent: nothing received for 65 s; probing 2 candidate endpoints"),
+                only(out, Action.Notice.class).stream().map(Action.Notice::line).toList());
+        assertEquals(ep("198.51.100.21:4444"), dev.peer(B).endpoint, "the freshest candidate first");
+        assertEquals(State.PROBING, m.status(T0 + 65_000).peers().get(1).state());
+        dev.peer(B).rx += 92; // it answers there
+        dev.peer(B).handshake = S0 + 66;
+        out = m.onDevice(dev.snapshot(), T0 + 66_000);
+        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b connected directly at 198.51.100.21:4444"));
     }
 
     @Test
@@ -358,6 +381,7 @@ class MeshTest {
         assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b connected on the LAN at 192.168.1.20:51999, from its LAN broadcast"));
 
         dev.peer(B).handshake = S0 + 290;
+        dev.peer(B).rx += 32;
         m.onDevice(dev.snapshot(), T0 + 1000 + 300_000);
         // 300 s later the LAN endpoint is stale: no longer a candidate, the peer is plainly connected
         assertEquals(State.CONNECTED, m.status(T0 + 1000 + 300_000).peers().get(1).state());
