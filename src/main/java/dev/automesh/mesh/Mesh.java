@@ -117,6 +117,7 @@ public final class Mesh {
         long rx;
         long tx;
         long rxChangedMillis;
+        long silencePingMillis;
         int keepalive = -1;
         State state;
         InetSocketAddress current;
@@ -402,6 +403,8 @@ public final class Mesh {
         if (!usableEndpoint(ep)) return;
         // An endpoint we set after the latest handshake is only a guess, not a sighting.
         if (ep.equals(p.current) && p.handshakeS < p.currentSinceMillis / 1000) return;
+        // A LAN address means nothing off the LAN, and the nodes on it hear the broadcast themselves.
+        if (p.lanFresh(nowMillis) && ep.equals(p.lan)) return;
         boolean known = gossip.getOrDefault(p.b64, List.of()).stream()
                 .anyMatch(x -> x.address().equals(ep) && x.unixSeconds() + REANNOUNCE_S > p.handshakeS);
         if (known) return;
@@ -517,6 +520,12 @@ public final class Mesh {
             p.keepalive = KEEPALIVE_CONNECTED;
             p.upgradeFrom = null;
             return;
+        }
+        // Half-way to "silent": a Ping makes a live path prove itself (the Pong, or even an ICMP error
+        // from a node without an agent, comes back through the tunnel and moves rx).
+        if (nowMillis - p.rxChangedMillis >= SILENT_MS / 2 && p.silencePingMillis < p.rxChangedMillis) {
+            p.silencePingMillis = nowMillis;
+            out.send(gossipAddress(p), new Message.Ping());
         }
         // WireGuard roams a live session on its own; the only move we make is to a fresh LAN endpoint.
         if (p.lanFresh(nowMillis) && p.deviceEndpoint.isPresent() && !p.deviceEndpoint.get().equals(p.lan)) {

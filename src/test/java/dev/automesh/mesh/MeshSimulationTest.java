@@ -242,6 +242,9 @@ class MeshSimulationTest {
         assertEquals(new InetSocketAddress(ip("192.168.1.2"), 51820), a2.dev.peers.get(a.key).endpoint);
         assertEquals(new InetSocketAddress(ip("198.51.100.2"), 40003), a2.dev.peers.get(b.key).endpoint);
         assertEquals(MeshStatus.State.LAN, a.mesh_.status(now).peers().get(1).state());
+        assertTrue(b.mesh_.persistentState().values().stream().flatMap(List::stream)
+                        .noneMatch(e -> e.address().getAddress().isSiteLocalAddress()),
+                "LAN addresses stay on the LAN: " + b.mesh_.persistentState());
         // and it stays up: no flapping over ten simulated minutes
         second(); // (the agents log the last connections on their next read)
         int before = notices.size();

@@ -347,6 +347,10 @@ class MeshTest {
         connect(B, "198.51.100.20:3333", S0);
         dev.apply(m.onDevice(dev.snapshot(), T0));
         m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:4444", S0 + 30), T0 + 30_000);
+        assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 32_000)));
+        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())),
+                sends(m.onDevice(dev.snapshot(), T0 + 33_000)), "half-way, the path is asked to prove itself");
+        assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 34_000)), "once");
         assertTrue(only(m.onDevice(dev.snapshot(), T0 + 64_000), Action.Notice.class).isEmpty());
         List<Action> out = m.onDevice(dev.snapshot(), T0 + 65_000);
         dev.apply(out);
