@@ -58,6 +58,12 @@ public final class Mesh {
      * and new candidates are tried instead of waiting for the handshake to age out at 180 s.
      */
     static final long SILENT_MS = 65_000;
+    /**
+     * How long a path may stay quiet after we pinged it through the tunnel. A live peer answers at once
+     * (Pong, or an ICMP error without an agent), and WireGuard itself answers any data packet with a
+     * keepalive within 10 s, so 11 s of nothing after a Ping means the path is dead.
+     */
+    static final long PING_ANSWER_MS = 11_000;
     static final long LAN_FRESH_MS = 300_000;
     /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
     static final long TRY_WINDOW_MS = 6_000;
@@ -117,7 +123,12 @@ public final class Mesh {
         long rx;
         long tx;
         long rxChangedMillis;
-        long silencePingMillis;
+        /** When WireGuard moved to the current endpoint without a new handshake (0: it did not). */
+        long roamedAtS;
+        /** When we last pinged a live peer to make its path prove itself. */
+        long probePingMillis;
+        /** Gossip says the peer was seen elsewhere after our last handshake with it: it may have moved. */
+        boolean maybeMoved;
         int keepalive = -1;
         State state;
         InetSocketAddress current;
@@ -146,7 +157,8 @@ public final class Mesh {
 
         /** Nothing received for a while although both sides send keepalives: the path is dead (a NAT remap). */
         boolean silent(long nowMillis) {
-            return nowMillis - rxChangedMillis >= SILENT_MS;
+            boolean pingUnanswered = probePingMillis > rxChangedMillis && nowMillis - probePingMillis >= PING_ANSWER_MS;
+            return pingUnanswered || nowMillis - rxChangedMillis >= SILENT_MS;
         }
 
         boolean connected(long nowMillis) {
@@ -224,6 +236,11 @@ public final class Mesh {
             }
             WgPeer w = wp.get();
             if (w.rxBytes() != p.rx || p.rxChangedMillis == 0) p.rxChangedMillis = nowMillis;
+            if (w.lastHandshakeEpochSeconds() != p.handshakeS) {
+                p.roamedAtS = 0;
+            } else if (p.deviceEndpoint.isPresent() && !w.endpoint().equals(p.deviceEndpoint)) {
+                p.roamedAtS = nowMillis / 1000; // WireGuard followed the peer to a new address, just now
+            }
             p.deviceEndpoint = w.endpoint();
             p.handshakeS = w.lastHandshakeEpochSeconds();
             p.rx = w.rxBytes();
@@ -375,7 +392,12 @@ public final class Mesh {
             list.removeIf(x -> x.address().equals(e.address()));
             list.add(e);
             origin.put(e.address(), new Learned(src, nowMillis));
-            if (peer != null) peer.attempts.remove(e.address()); // a fresher sighting resets its backoff
+            if (peer != null) {
+                peer.attempts.remove(e.address()); // a fresher sighting resets its backoff
+                if (e.unixSeconds() > peer.handshakeS && !peer.deviceEndpoint.equals(Optional.of(e.address()))) {
+                    peer.maybeMoved = true;
+                }
+            }
         }
         list.sort(Comparator.comparingLong(TimedEndpoint::unixSeconds).reversed());
         if (list.size() > KEEP_MAX_ADDRESSES) list = new ArrayList<>(list.subList(0, KEEP_MAX_ADDRESSES));
@@ -405,10 +427,13 @@ public final class Mesh {
         if (ep.equals(p.current) && p.handshakeS < p.currentSinceMillis / 1000) return;
         // A LAN address means nothing off the LAN, and the nodes on it hear the broadcast themselves.
         if (p.lanFresh(nowMillis) && ep.equals(p.lan)) return;
+        // Seen there at the handshake, or later if WireGuard roamed there since: a roamed-to address
+        // dated at the old handshake would rank below the address the peer just left.
+        long seenS = Math.max(p.handshakeS, p.roamedAtS);
         boolean known = gossip.getOrDefault(p.b64, List.of()).stream()
-                .anyMatch(x -> x.address().equals(ep) && x.unixSeconds() + REANNOUNCE_S > p.handshakeS);
+                .anyMatch(x -> x.address().equals(ep) && x.unixSeconds() + REANNOUNCE_S > seenS);
         if (known) return;
-        if (merge(p.b64, List.of(new TimedEndpoint(ep, p.handshakeS)), new Source(SourceKind.WIREGUARD, ""), nowMillis)) {
+        if (merge(p.b64, List.of(new TimedEndpoint(ep, seenS)), new Source(SourceKind.WIREGUARD, ""), nowMillis)) {
             fanOut(p.b64, gossip.get(p.b64), nowMillis, out);
         }
     }
@@ -523,10 +548,13 @@ public final class Mesh {
         }
         // Half-way to "silent": a Ping makes a live path prove itself (the Pong, or even an ICMP error
         // from a node without an agent, comes back through the tunnel and moves rx).
-        if (nowMillis - p.rxChangedMillis >= SILENT_MS / 2 && p.silencePingMillis < p.rxChangedMillis) {
-            p.silencePingMillis = nowMillis;
+        // Same when gossip says it was seen elsewhere since our last handshake (its NAT mapping changed?):
+        // if our path still works nothing changes; if not, it is probed within seconds.
+        if ((p.maybeMoved || nowMillis - p.rxChangedMillis >= SILENT_MS / 2) && p.probePingMillis <= p.rxChangedMillis) {
+            p.probePingMillis = nowMillis;
             out.send(gossipAddress(p), new Message.Ping());
         }
+        p.maybeMoved = false;
         // WireGuard roams a live session on its own; the only move we make is to a fresh LAN endpoint.
         if (p.lanFresh(nowMillis) && p.deviceEndpoint.isPresent() && !p.deviceEndpoint.get().equals(p.lan)) {
             Attempt a = p.attempts.get(p.lan);

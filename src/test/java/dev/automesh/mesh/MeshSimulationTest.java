@@ -264,7 +264,7 @@ class MeshSimulationTest {
         b.wanPort = 41003; // NAT 2 forgets its mapping and picks another port
         long took = runToFullMesh(400);
         System.out.println("reconnected " + took + " simulated s after a NAT remap\n" + String.join("\n", notices));
-        assertTrue(took <= 80, "reconnected " + took + " s after the remap, not at the 180 s handshake expiry");
+        assertTrue(took <= 45, "reconnected " + took + " s after the remap, not at the 180 s handshake expiry");
         assertEquals(new InetSocketAddress(ip("198.51.100.2"), 41003), a.dev.peers.get(b.key).endpoint);
     }
 }

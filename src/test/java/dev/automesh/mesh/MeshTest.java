@@ -319,7 +319,9 @@ class MeshTest {
         assertEquals(30, dev.peer(B).keepalive);
         List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.99:1", S0 + 1), T0 + 1000);
         assertTrue(updates(out).isEmpty(), out.toString());
-        for (long t = T0; t < T0 + 30_000; t += 1000) {
+        for (long t = T0 + 1000; t < T0 + 100_000; t += 1000) {
+            dev.peer(B).rx += t % 10_000 == 0 ? 32 : 0; // its keepalives (or the Pong) keep coming
+            assertTrue(updates(m.onDevice(dev.snapshot(), t)).stream().noneMatch(u -> u.publicKey().equals(B)));
             assertTrue(updates(m.onTick(t)).stream().noneMatch(u -> u.publicKey().equals(B)));
         }
     }
@@ -342,26 +344,53 @@ class MeshTest {
     }
 
     @Test
-    void livePeerThatWentSilentIsProbedAfter65s() {
+    void livePeerThatWentSilentIsPingedThenProbed() {
         Mesh m = started(false, T0);
         connect(B, "198.51.100.20:3333", S0);
         dev.apply(m.onDevice(dev.snapshot(), T0));
-        m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:4444", S0 + 30), T0 + 30_000);
+        m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:4444", S0 - 1), T0 + 30_000);
         assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 32_000)));
         assertEquals(List.of(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())),
                 sends(m.onDevice(dev.snapshot(), T0 + 33_000)), "half-way, the path is asked to prove itself");
         assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 34_000)), "once");
-        assertTrue(only(m.onDevice(dev.snapshot(), T0 + 64_000), Action.Notice.class).isEmpty());
-        List<Action> out = m.onDevice(dev.snapshot(), T0 + 65_000);
+        assertTrue(only(m.onDevice(dev.snapshot(), T0 + 43_000), Action.Notice.class).isEmpty());
+        List<Action> out = m.onDevice(dev.snapshot(), T0 + 44_000);
         dev.apply(out);
-        assertEquals(List.of("b went silent: nothing received for 65 s; probing 2 candidate endpoints"),
+        assertEquals(List.of("b went silent: nothing received for 44 s; probing 2 candidate endpoints"),
                 only(out, Action.Notice.class).stream().map(Action.Notice::line).toList());
-        assertEquals(ep("198.51.100.21:4444"), dev.peer(B).endpoint, "the freshest candidate first");
-        assertEquals(State.PROBING, m.status(T0 + 65_000).peers().get(1).state());
+        assertEquals(ep("198.51.100.20:3333"), dev.peer(B).endpoint, "the freshest candidate first");
+        assertEquals(State.PROBING, m.status(T0 + 44_000).peers().get(1).state());
+        dev.apply(m.onTick(T0 + 50_000));
+        assertEquals(ep("198.51.100.21:4444"), dev.peer(B).endpoint, "then the next");
         dev.peer(B).rx += 92; // it answers there
-        dev.peer(B).handshake = S0 + 66;
-        out = m.onDevice(dev.snapshot(), T0 + 66_000);
+        dev.peer(B).handshake = S0 + 51;
+        out = m.onDevice(dev.snapshot(), T0 + 51_000);
         assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b connected directly at 198.51.100.21:4444"));
+    }
+
+    @Test
+    void fresherSightingElsewhereMakesAConnectedPeerProveItsPath() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        // a sighting older than our handshake: nothing to worry about
+        assertTrue(sends(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:1", S0 - 5), T0 + 1000)).stream()
+                .noneMatch(s -> s.message() instanceof Message.Ping));
+        // seen at another address after our handshake: ping it now
+        List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.22:2", S0 + 1), T0 + 2000);
+        assertTrue(sends(out).contains(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())), out.toString());
+        assertTrue(updates(out).isEmpty(), "no endpoint change yet");
+        // it answers: still connected, nothing changes
+        dev.peer(B).rx += 60;
+        assertTrue(updates(m.onDevice(dev.snapshot(), T0 + 3000)).stream().noneMatch(u -> u.endpoint().isPresent()));
+        assertEquals(State.CONNECTED, m.status(T0 + 20_000).peers().get(1).state());
+        // next time it does not answer: probed 11 s after the Ping, freshest candidate first
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.23:3", S0 + 21), T0 + 21_000));
+        assertEquals(State.CONNECTED, m.status(T0 + 31_999).peers().get(1).state());
+        out = m.onTick(T0 + 32_000);
+        dev.apply(out);
+        assertEquals(ep("198.51.100.23:3"), dev.peer(B).endpoint);
+        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b went silent"), out.toString());
     }
 
     @Test
