@@ -34,7 +34,9 @@ import java.util.Set;
  * live peers ranked by xxh3, Ping/Request answers, LAN broadcast, keepalive 10 s while probing and
  * 30 s when connected) so mixed meshes work, but reacts to every event instead of a 30-second loop:
  * a new handshake is announced on the next device read, a newly learned endpoint is tried at once, and
- * candidates of a disconnected peer are cycled every few seconds with a per-candidate backoff.
+ * candidates of a disconnected peer are cycled every few seconds with a per-candidate backoff, and a
+ * connected peer whose path goes quiet (or that gossip says was seen elsewhere since) is pinged and,
+ * if nothing comes back, probed like a lost one instead of waiting for its handshake to age out.
  *
  * <p>Only the five wgautomesh message variants are ever emitted.
  */
@@ -222,6 +224,10 @@ public final class Mesh {
     public List<Action> onDevice(WgDevice device, long nowMillis) {
         Out out = new Out();
         deviceSeen = true;
+        if (device.listenPort() != listenPort && lanSent > 0) {
+            lanSent = 0; // the interface came back on another port: tell the LAN now (and again soon)
+            lanNextMillis = nowMillis;
+        }
         listenPort = device.listenPort();
         for (Peer p : peers.values()) {
             Optional<WgPeer> wp = device.peer(p.config.pubkey());

@@ -472,6 +472,10 @@ class MeshTest {
             }
         }
         assertEquals(List.of(0L, 3L, 63L, 123L), at);
+        dev.listenPort = 51999; // the interface was recreated on another port: the LAN hears it at once
+        m.onDevice(dev.snapshot(), T0 + 131_000);
+        assertEquals(List.of(new Action.Broadcast(new Message.LanBroadcast(ME.toBase64(), 51999))),
+                only(m.onTick(T0 + 131_000), Action.Broadcast.class));
         assertTrue(only(mesh(false).start(Map.of(), T0), Action.Broadcast.class).isEmpty());
     }
 
