@@ -407,6 +407,13 @@ class MeshTest {
         assertTrue(m.onDatagram(from, new Message.LanBroadcast(ME.toBase64(), 51820), T0 + 2000).isEmpty());
         assertTrue(m.onDatagram(from, new Message.LanBroadcast(key(88).toBase64(), 51820), T0 + 2000).isEmpty());
         assertTrue(m.onDatagram(from, new Message.LanBroadcast("x", 51820), T0 + 2000).isEmpty());
+        assertTrue(m.onDatagram(from, new Message.LanBroadcast(C.toBase64(), 0), T0 + 2000).isEmpty(), "port 0");
+        assertTrue(m.onDatagram(new InetSocketAddress(ip("10.9.0.4"), GOSSIP), new Message.LanBroadcast(C.toBase64(), 51820),
+                T0 + 2000).isEmpty(), "a mesh address is no LAN endpoint");
+        MeshStatus.Counters k = m.status(T0 + 2000).counters();
+        assertEquals(1, k.foreignBroadcasts());
+        assertEquals(2, k.badEndpoints());
+        assertEquals(1, k.badPubkeys());
 
         connect(B, "192.168.1.20:51999", S0 + 3);
         out = m.onDevice(dev.snapshot(), T0 + 3000);
