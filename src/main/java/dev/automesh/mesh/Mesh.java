@@ -91,7 +91,6 @@ public final class Mesh {
     /** Where each gossip endpoint came from and when we learned it (not on the wire). */
     private final Map<String, Map<InetSocketAddress, Learned>> learned = new HashMap<>();
 
-    private boolean started;
     private boolean deviceSeen;
     private boolean reannouncePending;
     private int listenPort;
@@ -188,7 +187,6 @@ public final class Mesh {
     /** At start: the saved endpoint table (possibly empty). Re-announces it, Requests every peer. */
     public List<Action> start(Map<String, List<TimedEndpoint>> saved, long nowMillis) {
         Out out = new Out();
-        started = true;
         for (var e : saved.entrySet()) {
             Optional<String> key = canonicalKey(e.getKey());
             if (key.isEmpty()) continue;
@@ -255,7 +253,7 @@ public final class Mesh {
                 out.update(PeerUpdate.of(p.config.pubkey()).allowedIps(p.allowedIps).build());
             }
         }
-        if (reannouncePending && started) {
+        if (reannouncePending) {
             reannouncePending = false;
             gossip.forEach((pk, eps) -> fanOut(pk, eps, nowMillis, out));
         }
