@@ -1,0 +1,543 @@
+package dev.automesh.mesh;
+
+import static dev.automesh.mesh.FakeDevice.announces;
+import static dev.automesh.mesh.FakeDevice.ep;
+import static dev.automesh.mesh.FakeDevice.ip;
+import static dev.automesh.mesh.FakeDevice.key;
+import static dev.automesh.mesh.FakeDevice.only;
+import static dev.automesh.mesh.FakeDevice.peerConfig;
+import static dev.automesh.mesh.FakeDevice.sends;
+import static dev.automesh.mesh.FakeDevice.updates;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.automesh.config.PeerConfig;
+import dev.automesh.crypto.WgKey;
+import dev.automesh.mesh.MeshStatus.SourceKind;
+import dev.automesh.mesh.MeshStatus.State;
+import dev.automesh.wg.IpPrefix;
+import dev.automesh.wg.PeerUpdate;
+import dev.automesh.wire.Message;
+import dev.automesh.wire.TimedEndpoint;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class MeshTest {
+    static final int GOSSIP = 1666;
+    static final long T0 = 1_800_000_000_000L;
+    static final long S0 = T0 / 1000;
+    static final WgKey ME = key(0), PUB = key(1), B = key(2), C = key(3);
+    static final String PUB_EP = "203.0.113.1:51820";
+
+    final FakeDevice dev = new FakeDevice(ME, 51820);
+    final List<PeerConfig> configs = new ArrayList<>(List.of(
+            peerConfig("me", ME, "10.9.0.1", null), // the same peer list on every node includes ourselves
+            peerConfig("pub", PUB, "10.9.0.2", PUB_EP),
+            peerConfig("b", B, "10.9.0.3", null),
+            peerConfig("c", C, "10.9.0.4", null)));
+
+    Mesh mesh(boolean lan) {
+        return new Mesh(new MeshSettings(ME, GOSSIP, lan, false, configs));
+    }
+
+    /** Starts, reads the device once, resolves pub's config endpoint; applies all Configure actions. */
+    Mesh started(boolean lan, long now) {
+        Mesh m = mesh(lan);
+        dev.apply(m.start(Map.of(), now));
+        dev.apply(m.onDevice(dev.snapshot(), now));
+        dev.apply(m.onResolved(PUB, List.of(ep(PUB_EP)), now));
+        return m;
+    }
+
+    static InetSocketAddress gossipAt(String meshIp) {
+        return new InetSocketAddress(ip(meshIp), GOSSIP);
+    }
+
+    static Message.Announce announce(WgKey k, Object... endpointThenTime) {
+        List<TimedEndpoint> l = new ArrayList<>();
+        for (int i = 0; i < endpointThenTime.length; i += 2) {
+            l.add(new TimedEndpoint(ep((String) endpointThenTime[i]), (Long) endpointThenTime[i + 1]));
+        }
+        return new Message.Announce(k.toBase64(), l);
+    }
+
+    void connect(WgKey k, String endpoint, long handshakeS) {
+        FakeDevice.P p = dev.peer(k);
+        p.endpoint = ep(endpoint);
+        p.handshake = handshakeS;
+    }
+
+    @Test
+    void startConfiguresEveryOtherPeerAndRequestsTheirTables() {
+        Mesh m = mesh(false);
+        List<Action> out = m.start(Map.of(), T0);
+        List<PeerUpdate> ups = updates(out);
+        assertEquals(List.of(PUB, B, C), ups.stream().map(PeerUpdate::publicKey).toList(), "ourselves is skipped");
+        assertEquals(Optional.of(List.of(new IpPrefix(ip("10.9.0.3"), 32))), ups.get(1).replaceAllowedIps());
+        assertEquals(Optional.of(10), ups.get(1).persistentKeepalive());
+        assertTrue(ups.stream().allMatch(u -> u.endpoint().isEmpty()), "endpoints wait for the first device read");
+        assertEquals(List.of(gossipAt("10.9.0.2"), gossipAt("10.9.0.3"), gossipAt("10.9.0.4")),
+                sends(out).stream().map(Action.Send::to).toList());
+        assertTrue(sends(out).stream().allMatch(s -> s.message() instanceof Message.Request));
+    }
+
+    @Test
+    void ipv6MeshAddressGetsSlash128() {
+        configs.add(peerConfig("v6", key(9), "fd00::9", null));
+        List<PeerUpdate> ups = updates(mesh(false).start(Map.of(), T0));
+        assertEquals(Optional.of(List.of(new IpPrefix(ip("fd00::9"), 128))), ups.get(3).replaceAllowedIps());
+    }
+
+    @Test
+    void savedTableIsReannouncedOnFirstDeviceReadAndItsEndpointsTried() {
+        Mesh m = mesh(false);
+        dev.apply(m.start(Map.of(B.toBase64(), List.of(new TimedEndpoint(ep("198.51.100.7:4000"), S0 - 50))), T0));
+        connect(PUB, PUB_EP, S0 - 5);
+        List<Action> out = m.onDevice(dev.snapshot(), T0);
+        dev.apply(out);
+        assertTrue(sends(out).stream().anyMatch(s -> s.to().equals(gossipAt("10.9.0.2"))
+                && s.message().equals(announce(B, "198.51.100.7:4000", S0 - 50))), "re-announced to the live peer");
+        assertEquals(ep("198.51.100.7:4000"), dev.peer(B).endpoint, "saved endpoint tried for disconnected b");
+        assertEquals(SourceKind.STATE_FILE, m.status(T0).peers().get(1).endpointSource().orElseThrow().kind());
+    }
+
+    @Test
+    void pingIsAnsweredWithPongAndRequestWithOneAnnouncePerPubkey() {
+        Mesh m = started(false, T0);
+        InetSocketAddress src = new InetSocketAddress(ip("10.9.0.3"), 40000);
+        assertEquals(List.of(new Action.Send(src, new Message.Pong())), m.onDatagram(src, new Message.Ping(), T0));
+        m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.7:4000", S0), T0);
+        m.onDatagram(gossipAt("10.9.0.2"), announce(key(50), "198.51.100.50:4000", S0), T0);
+        List<Action> out = m.onDatagram(src, new Message.Request(), T0);
+        assertEquals(List.of(new Action.Send(src, announce(B, "198.51.100.7:4000", S0)),
+                new Action.Send(src, announce(key(50), "198.51.100.50:4000", S0))), out);
+    }
+
+    @Test
+    void mergeRuleKeepsNewestFiveAndIgnoresWhatIsNotNewer() {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        String c = C.toBase64();
+        m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.1:1", S0 - 10, "198.51.100.2:2", S0 - 20), T0);
+        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.1:1"), S0 - 10), new TimedEndpoint(ep("198.51.100.2:2"), S0 - 20)),
+                m.persistentState().get(c));
+
+        // same address, same or older time: not new, nothing sent, nothing saved
+        List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.1:1", S0 - 10, "198.51.100.2:2", S0 - 30), T0);
+        assertTrue(announces(out).isEmpty());
+        assertTrue(only(out, Action.Persist.class).isEmpty());
+
+        // same address, newer time: replaces the entry, list re-sorted newest first, fanned out and persisted
+        out = m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.2:2", S0 - 5), T0);
+        List<TimedEndpoint> expect = List.of(new TimedEndpoint(ep("198.51.100.2:2"), S0 - 5), new TimedEndpoint(ep("198.51.100.1:1"), S0 - 10));
+        assertEquals(expect, m.persistentState().get(c));
+        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.2"), new Message.Announce(c, expect))), sends(out).stream()
+                .filter(s -> s.message() instanceof Message.Announce).toList());
+        assertEquals(1, only(out, Action.Persist.class).size());
+
+        // more than five: the five newest stay
+        m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.3:3", S0 - 1, "198.51.100.4:4", S0 - 2,
+                "198.51.100.5:5", S0 - 40, "198.51.100.6:6", S0 - 3), T0);
+        assertEquals(List.of(S0 - 1, S0 - 2, S0 - 3, S0 - 5, S0 - 10),
+                m.persistentState().get(c).stream().map(TimedEndpoint::unixSeconds).toList());
+    }
+
+    @Test
+    void fanOutGoesToTenLivePeersWithLowestXxh3Rank() {
+        List<WgKey> many = new ArrayList<>();
+        for (int i = 10; i < 24; i++) {
+            WgKey k = key(i);
+            many.add(k);
+            configs.add(peerConfig("n" + i, k, "10.9.1." + i, null));
+        }
+        Mesh m = started(false, T0);
+        for (int i = 0; i < many.size(); i++) {
+            connect(many.get(i), "198.51.100." + (10 + i) + ":51820", i == 0 ? S0 - 301 : S0 - 100); // n10 is stale
+        }
+        dev.peer(many.get(1)).endpoint = null; // n11: handshake but no endpoint (wgautomesh skips it too)
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+
+        List<Action> out = m.onDatagram(gossipAt("10.9.1.12"), announce(B, "192.0.2.77:5000", S0), T0);
+        List<InetSocketAddress> got = sends(out).stream().filter(s -> s.message().equals(announce(B, "192.0.2.77:5000", S0)))
+                .map(Action.Send::to).toList();
+        List<InetSocketAddress> expected = many.subList(2, many.size()).stream()
+                .sorted(Comparator.comparing(k -> Xxh3.hash64((ME.toBase64() + "-" + k.toBase64()).getBytes(StandardCharsets.UTF_8)),
+                        Long::compareUnsigned))
+                .limit(10)
+                .map(k -> gossipAt(configs.stream().filter(c -> c.pubkey().equals(k)).findFirst().orElseThrow().address().getHostAddress()))
+                .toList();
+        assertEquals(10, got.size());
+        assertEquals(expected, got, "the 10 lowest unsigned xxh3 ranks among live peers, in rank order");
+    }
+
+    @Test
+    void hostileAnnouncesAreDroppedAndCounted() {
+        Mesh m = started(false, T0);
+        assertTrue(m.onDatagram(gossipAt("10.9.0.2"), new Message.Announce("not a key", List.of()), T0).isEmpty());
+        m.onDatagram(gossipAt("10.9.0.2"), announce(C,
+                "224.0.0.1:51820", S0, "0.0.0.0:51820", S0, "198.51.100.9:0", S0, "255.255.255.255:51820", S0,
+                "10.9.0.1:51820", S0, "10.9.0.3:51820", S0, // mesh addresses: never endpoints
+                "198.51.100.9:51820", S0 + 100_000, // far future
+                "198.51.100.10:51820", S0 + 60), T0); // slight skew is fine
+        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.10:51820"), S0 + 60)), m.persistentState().get(C.toBase64()));
+        MeshStatus.Counters k = m.status(T0).counters();
+        assertEquals(1, k.badPubkeys());
+        assertEquals(6, k.badEndpoints());
+        assertEquals(1, k.futureTimestamps());
+
+        // a huge list: only the five newest are kept
+        Object[] big = new Object[2 * 60];
+        for (int i = 0; i < 60; i++) {
+            big[2 * i] = "198.51.100." + (i + 1) + ":7000";
+            big[2 * i + 1] = S0 - 1000 + i;
+        }
+        m.onDatagram(gossipAt("10.9.0.2"), announce(B, big), T0);
+        assertEquals(List.of(S0 - 941, S0 - 942, S0 - 943, S0 - 944, S0 - 945),
+                m.persistentState().get(B.toBase64()).stream().map(TimedEndpoint::unixSeconds).toList());
+    }
+
+    @Test
+    void unknownPubkeysAreKeptAndForwardedLikeWgautomeshButBounded() {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(key(77), "198.51.100.77:1", S0), T0);
+        assertEquals(1, announces(out).size(), "forwarded, as wgautomesh does (its table has any pubkey)");
+        assertTrue(updates(out).isEmpty(), "but it configures nothing");
+        for (int i = 0; i < 100; i++) m.onDatagram(gossipAt("10.9.0.2"), announce(key(100 + i), "198.51.100.1:1", S0), T0);
+        assertEquals(Mesh.MAX_UNKNOWN_PUBKEYS, m.persistentState().keySet().stream().filter(k -> !k.equals(PUB.toBase64())).count());
+        assertEquals(100 - (Mesh.MAX_UNKNOWN_PUBKEYS - 1), m.status(T0).counters().unknownPeersFull());
+    }
+
+    @Test
+    void newHandshakeIsAnnouncedAtOnceThenAgainOnlyWhen300sNewer() {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        connect(B, "198.51.100.20:3333", S0);
+        List<Action> out = m.onDevice(dev.snapshot(), T0);
+        assertTrue(sends(out).contains(new Action.Send(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:3333", S0))));
+        assertEquals(1, only(out, Action.Persist.class).size());
+        assertTrue(only(out, Action.Notice.class).stream().anyMatch(n -> n.line().startsWith("b connected directly at 198.51.100.20:3333")));
+
+        dev.peer(B).handshake = S0 + 120; // a normal rekey: not worth gossip
+        assertTrue(announces(m.onDevice(dev.snapshot(), T0 + 121_000)).stream().noneMatch(a -> a.pubkey().equals(B.toBase64())));
+        dev.peer(B).handshake = S0 + 300;
+        dev.peer(PUB).handshake = S0 + 300;
+        assertTrue(announces(m.onDevice(dev.snapshot(), T0 + 301_000)).contains(announce(B, "198.51.100.20:3333", S0 + 300)));
+        dev.peer(B).endpoint = ep("198.51.100.21:4444"); // roamed: a new endpoint is news at once
+        dev.peer(B).handshake = S0 + 302;
+        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.21:4444"), S0 + 302), new TimedEndpoint(ep("198.51.100.20:3333"), S0 + 300)),
+                announces(m.onDevice(dev.snapshot(), T0 + 303_000)).stream().filter(a -> a.pubkey().equals(B.toBase64()))
+                        .findFirst().orElseThrow().endpoints());
+    }
+
+    @Test
+    void newlyLearnedEndpointIsTriedAtOnceWithKeepalive10AndAPing() {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.30:5000", S0), T0 + 200);
+        dev.apply(out);
+        assertEquals(ep("198.51.100.30:5000"), dev.peer(B).endpoint);
+        assertEquals(10, dev.peer(B).keepalive);
+        assertTrue(sends(out).contains(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())));
+        assertTrue(out.indexOf(only(out, Action.Configure.class).get(0)) < out.indexOf(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())),
+                "the endpoint is set before the Ping that makes WireGuard handshake");
+
+        // a fresher one arrives mid-window: it is tried at once too
+        out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.31:5000", S0 + 1), T0 + 1000);
+        dev.apply(out);
+        assertEquals(ep("198.51.100.31:5000"), dev.peer(B).endpoint);
+        // an older one waits for the current window (6 s), then goes before any retry
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.32:5000", S0 - 100), T0 + 2000));
+        assertEquals(ep("198.51.100.31:5000"), dev.peer(B).endpoint);
+        dev.apply(m.onTick(T0 + 6999));
+        assertEquals(ep("198.51.100.31:5000"), dev.peer(B).endpoint);
+        dev.apply(m.onTick(T0 + 7000));
+        assertEquals(ep("198.51.100.32:5000"), dev.peer(B).endpoint);
+    }
+
+    @Test
+    void candidatesCycleWithBackoffThatGrowsAndIsCapped() {
+        Mesh m = started(false, T0);
+        List<String> tried = new ArrayList<>();
+        List<Long> triesOfFirst = new ArrayList<>();
+        InetSocketAddress last = null;
+        for (long t = T0; t < T0 + 900_000; t += 1000) {
+            List<Action> out = new ArrayList<>(t > T0 ? List.of()
+                    : m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.1:1", S0 - 1, "198.51.100.2:2", S0 - 2), T0));
+            out.addAll(m.onTick(t));
+            dev.apply(out);
+            for (PeerUpdate u : updates(out)) {
+                if (u.publicKey().equals(B) && u.endpoint().isPresent()) {
+                    tried.add((t - T0) / 1000 + "s " + u.endpoint().get().getPort());
+                    if (u.endpoint().get().getPort() == 1) triesOfFirst.add((t - T0) / 1000);
+                    last = u.endpoint().get();
+                }
+            }
+            dev.apply(m.onDevice(dev.snapshot(), t));
+        }
+        // the newest first, each given 6 s, then the other; failures back off 5, 10, 20, ... capped at 120 s
+        assertEquals(List.of("0s 1", "6s 2"), tried.subList(0, 2), tried.toString());
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i < triesOfFirst.size(); i++) gaps.add(triesOfFirst.get(i) - triesOfFirst.get(i - 1));
+        for (int i = 1; i < gaps.size(); i++) assertTrue(gaps.get(i) >= gaps.get(i - 1), "backoff never shrinks: " + gaps);
+        assertTrue(gaps.get(gaps.size() - 1) <= 120 + 6 + 1, "capped: " + gaps);
+        assertTrue(gaps.get(gaps.size() - 1) >= 120, "grows to the cap: " + gaps);
+        assertTrue(tried.stream().anyMatch(s -> s.endsWith(" 51820")) == false, "pub's endpoint is pub's, never b's");
+        MeshStatus.Peer b = m.status(T0 + 900_000).peers().get(1);
+        assertEquals(State.PROBING, b.state());
+        assertEquals(2, b.candidates().size());
+        assertEquals(triesOfFirst.size(), b.candidates().get(0).tries());
+        assertTrue(last != null);
+    }
+
+    @Test
+    void aFresherSightingResetsTheBackoff() {
+        Mesh m = started(false, T0);
+        m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.1:1", S0 - 1), T0);
+        for (long t = T0; t < T0 + 120_000; t += 1000) dev.apply(m.onTick(t)); // several failures
+        long retryIn = m.status(T0 + 120_000).peers().get(1).candidates().get(0).retryInMillis();
+        assertTrue(retryIn > 0, "backing off");
+        List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.1:1", S0 + 100), T0 + 120_000);
+        assertTrue(updates(out).stream().anyMatch(u -> u.endpoint().equals(Optional.of(ep("198.51.100.1:1")))), "tried at once");
+    }
+
+    @Test
+    void connectedPeerIsNotThrashedByGossipAndGetsKeepalive30() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        assertEquals(30, dev.peer(B).keepalive);
+        List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.99:1", S0 + 1), T0 + 1000);
+        assertTrue(updates(out).isEmpty(), out.toString());
+        for (long t = T0 + 1000; t < T0 + 100_000; t += 1000) {
+            dev.peer(B).rx += t % 10_000 == 0 ? 32 : 0; // its keepalives (or the Pong) keep coming
+            assertTrue(updates(m.onDevice(dev.snapshot(), t)).stream().noneMatch(u -> u.publicKey().equals(B)));
+            assertTrue(updates(m.onTick(t)).stream().noneMatch(u -> u.publicKey().equals(B)));
+        }
+    }
+
+    @Test
+    void lostPeerIsProbedAfter180sWithANotice() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        List<Action> out = List.of();
+        for (long t = T0; t <= T0 + 179_000; t += 1000) {
+            dev.peer(B).rx += t % 30_000 == 0 ? 32 : 0; // its keepalives keep coming
+            out = m.onDevice(dev.snapshot(), t);
+            assertTrue(only(out, Action.Notice.class).isEmpty(), out.toString());
+        }
+        out = m.onDevice(dev.snapshot(), T0 + 180_000);
+        assertEquals(List.of("b disconnected: last handshake 180 s ago; probing 1 candidate endpoints"),
+                only(out, Action.Notice.class).stream().map(Action.Notice::line).toList());
+        assertEquals(Optional.of(10), updates(out).get(0).persistentKeepalive());
+    }
+
+    @Test
+    void livePeerThatWentSilentIsPingedThenProbed() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:4444", S0 - 1), T0 + 30_000);
+        assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 32_000)));
+        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())),
+                sends(m.onDevice(dev.snapshot(), T0 + 33_000)), "half-way, the path is asked to prove itself");
+        assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 34_000)), "once");
+        assertTrue(only(m.onDevice(dev.snapshot(), T0 + 43_000), Action.Notice.class).isEmpty());
+        List<Action> out = m.onDevice(dev.snapshot(), T0 + 44_000);
+        dev.apply(out);
+        assertEquals(List.of("b went silent: nothing received for 44 s; probing 2 candidate endpoints"),
+                only(out, Action.Notice.class).stream().map(Action.Notice::line).toList());
+        assertEquals(ep("198.51.100.20:3333"), dev.peer(B).endpoint, "the freshest candidate first");
+        assertEquals(State.PROBING, m.status(T0 + 44_000).peers().get(1).state());
+        dev.apply(m.onTick(T0 + 50_000));
+        assertEquals(ep("198.51.100.21:4444"), dev.peer(B).endpoint, "then the next");
+        dev.peer(B).rx += 92; // it answers there
+        dev.peer(B).handshake = S0 + 51;
+        out = m.onDevice(dev.snapshot(), T0 + 51_000);
+        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b connected directly at 198.51.100.21:4444"));
+    }
+
+    @Test
+    void fresherSightingElsewhereMakesAConnectedPeerProveItsPath() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        // a sighting older than our handshake: nothing to worry about
+        assertTrue(sends(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:1", S0 - 5), T0 + 1000)).stream()
+                .noneMatch(s -> s.message() instanceof Message.Ping));
+        // seen at another address after our handshake: ping it now
+        List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.22:2", S0 + 1), T0 + 2000);
+        assertTrue(sends(out).contains(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())), out.toString());
+        assertTrue(updates(out).isEmpty(), "no endpoint change yet");
+        // it answers: still connected, nothing changes
+        dev.peer(B).rx += 60;
+        assertTrue(updates(m.onDevice(dev.snapshot(), T0 + 3000)).stream().noneMatch(u -> u.endpoint().isPresent()));
+        assertEquals(State.CONNECTED, m.status(T0 + 20_000).peers().get(1).state());
+        // next time it does not answer: probed 11 s after the Ping, freshest candidate first
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.23:3", S0 + 21), T0 + 21_000));
+        assertEquals(State.CONNECTED, m.status(T0 + 31_999).peers().get(1).state());
+        out = m.onTick(T0 + 32_000);
+        dev.apply(out);
+        assertEquals(ep("198.51.100.23:3"), dev.peer(B).endpoint);
+        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b went silent"), out.toString());
+    }
+
+    @Test
+    void lanBroadcastFromAConfiguredPeerIsPreferredWhileFresh() {
+        Mesh m = started(true, T0);
+        m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.1:1", S0), T0);
+        InetSocketAddress from = new InetSocketAddress(ip("192.168.1.20"), GOSSIP);
+        List<Action> out = m.onDatagram(from, new Message.LanBroadcast(B.toBase64(), 51999), T0 + 1000);
+        dev.apply(out);
+        assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint, "a fresh LAN endpoint is tried at once, first");
+        assertEquals(SourceKind.LAN, m.status(T0 + 1000).peers().get(1).candidates().get(0).source().kind());
+
+        // our own broadcast, a stranger's, and garbage are ignored
+        assertTrue(m.onDatagram(from, new Message.LanBroadcast(ME.toBase64(), 51820), T0 + 2000).isEmpty());
+        assertTrue(m.onDatagram(from, new Message.LanBroadcast(key(88).toBase64(), 51820), T0 + 2000).isEmpty());
+        assertTrue(m.onDatagram(from, new Message.LanBroadcast("x", 51820), T0 + 2000).isEmpty());
+        assertTrue(m.onDatagram(from, new Message.LanBroadcast(C.toBase64(), 0), T0 + 2000).isEmpty(), "port 0");
+        assertTrue(m.onDatagram(new InetSocketAddress(ip("10.9.0.4"), GOSSIP), new Message.LanBroadcast(C.toBase64(), 51820),
+                T0 + 2000).isEmpty(), "a mesh address is no LAN endpoint");
+        MeshStatus.Counters k = m.status(T0 + 2000).counters();
+        assertEquals(1, k.foreignBroadcasts());
+        assertEquals(2, k.badEndpoints());
+        assertEquals(1, k.badPubkeys());
+
+        connect(B, "192.168.1.20:51999", S0 + 3);
+        out = m.onDevice(dev.snapshot(), T0 + 3000);
+        assertEquals(State.LAN, m.status(T0 + 3000).peers().get(1).state());
+        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b connected on the LAN at 192.168.1.20:51999, from its LAN broadcast"));
+
+        dev.peer(B).handshake = S0 + 290;
+        dev.peer(B).rx += 32;
+        m.onDevice(dev.snapshot(), T0 + 1000 + 300_000);
+        // 300 s later the LAN endpoint is stale: no longer a candidate, the peer is plainly connected
+        assertEquals(State.CONNECTED, m.status(T0 + 1000 + 300_000).peers().get(1).state());
+        assertTrue(m.status(T0 + 1000 + 300_000).peers().get(1).candidates().stream()
+                .noneMatch(c -> c.source().kind() == SourceKind.LAN));
+    }
+
+    @Test
+    void lanBroadcastIsIgnoredWhenLanDiscoveryIsOff() {
+        Mesh m = started(false, T0);
+        InetSocketAddress from = new InetSocketAddress(ip("192.168.1.20"), GOSSIP);
+        assertTrue(m.onDatagram(from, new Message.LanBroadcast(B.toBase64(), 51999), T0).isEmpty());
+        assertEquals(State.NO_CANDIDATES, m.status(T0).peers().get(1).state());
+    }
+
+    @Test
+    void connectedPeerMovesToAFreshLanEndpointAndBackIfItDoesNotWork() {
+        Mesh m = started(true, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        InetSocketAddress from = new InetSocketAddress(ip("192.168.1.20"), GOSSIP);
+        dev.apply(m.onDatagram(from, new Message.LanBroadcast(B.toBase64(), 51999), T0 + 1000));
+        assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint);
+        // nothing comes back over the LAN within the window: back to the working endpoint
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 4000));
+        assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint);
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 7000));
+        assertEquals(ep("198.51.100.20:3333"), dev.peer(B).endpoint);
+        assertEquals(30, dev.peer(B).keepalive);
+        assertTrue(m.status(T0 + 7000).peers().get(1).candidates().get(0).retryInMillis() > 0, "LAN backs off");
+
+        // next time it works: traffic arrives from the LAN address
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 20_000));
+        assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint);
+        dev.peer(B).rx += 148;
+        List<Action> out = m.onDevice(dev.snapshot(), T0 + 27_000);
+        dev.apply(out);
+        assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint);
+        assertEquals(State.LAN, m.status(T0 + 27_000).peers().get(1).state());
+    }
+
+    @Test
+    void lanBroadcastsAtStartAFewSecondsLaterThenEveryMinute() {
+        Mesh m = mesh(true);
+        m.start(Map.of(), T0);
+        assertTrue(m.onTick(T0).isEmpty(), "no listen port known before the first device read");
+        m.onDevice(dev.snapshot(), T0);
+        List<Long> at = new ArrayList<>();
+        for (long t = T0; t <= T0 + 130_000; t += 1000) {
+            for (Action a : m.onTick(t)) {
+                if (a instanceof Action.Broadcast b) {
+                    assertEquals(new Message.LanBroadcast(ME.toBase64(), 51820), b.message());
+                    at.add((t - T0) / 1000);
+                }
+            }
+        }
+        assertEquals(List.of(0L, 3L, 63L, 123L), at);
+        dev.listenPort = 51999; // the interface was recreated on another port: the LAN hears it at once
+        m.onDevice(dev.snapshot(), T0 + 131_000);
+        assertEquals(List.of(new Action.Broadcast(new Message.LanBroadcast(ME.toBase64(), 51999))),
+                only(m.onTick(T0 + 131_000), Action.Broadcast.class));
+        assertTrue(only(mesh(false).start(Map.of(), T0), Action.Broadcast.class).isEmpty());
+    }
+
+    @Test
+    void externalEndpointIsAnnouncedAsOurOwn() {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        List<Action> out = m.onExternalEndpoint(Optional.of(ep("198.51.100.200:51820")), T0 + 5000);
+        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.2"), announce(ME, "198.51.100.200:51820", S0 + 5))), sends(out));
+        assertEquals(1, only(out, Action.Persist.class).size());
+        assertTrue(m.onExternalEndpoint(Optional.of(ep("198.51.100.200:51820")), T0 + 65_000).isEmpty(), "renewals are quiet");
+        assertEquals(Optional.of(ep("198.51.100.200:51820")), m.status(T0).externalEndpoint());
+    }
+
+    @Test
+    void statusTellsStateEndpointSourceCandidatesAndBytes() {
+        Mesh m = started(false, T0);
+        MeshStatus s0 = m.status(T0);
+        assertEquals(ME.toBase64(), s0.ownPubkey());
+        assertEquals(51820, s0.listenPort());
+        assertEquals(List.of("pub", "b", "c"), s0.peers().stream().map(MeshStatus.Peer::name).toList());
+        assertEquals(State.PROBING, s0.peers().get(0).state());
+        assertEquals("config", s0.peers().get(0).endpointSource().orElseThrow().toString());
+        assertEquals(State.NO_CANDIDATES, s0.peers().get(2).state());
+        assertFalse(s0.allConnected());
+
+        connect(PUB, PUB_EP, S0 + 2);
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 2000));
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.30:5000", S0), T0 + 2500));
+        connect(B, "198.51.100.30:5000", S0 + 4);
+        dev.peer(B).rx = 1000;
+        dev.peer(B).tx = 2000;
+        List<Action> out = m.onDevice(dev.snapshot(), T0 + 3900);
+        assertEquals("b connected directly at 198.51.100.30:5000, learned from pub 1.4 s after it was announced",
+                only(out, Action.Notice.class).get(0).line());
+        MeshStatus.Peer b = m.status(T0 + 10_000).peers().get(1);
+        assertEquals(State.CONNECTED, b.state());
+        assertEquals(Optional.of(ep("198.51.100.30:5000")), b.endpoint());
+        assertEquals("gossip from pub", b.endpointSource().orElseThrow().toString());
+        assertEquals(6, b.handshakeAgeSeconds().getAsLong());
+        assertEquals(1000, b.rxBytes());
+        assertEquals(2000, b.txBytes());
+        assertEquals(1, b.candidates().get(0).tries());
+        assertEquals(7500, b.candidates().get(0).lastTriedAgoMillis().getAsLong());
+        assertEquals("connected", b.state().label());
+        assertEquals("no candidates", State.NO_CANDIDATES.label());
+    }
+
+    @Test
+    void peerRemovedBehindOurBackIsConfiguredAgain() {
+        Mesh m = started(false, T0);
+        dev.peers.remove(PUB);
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 1000));
+        assertEquals(List.of(new IpPrefix(ip("10.9.0.2"), 32)), dev.peer(PUB).allowed);
+        assertEquals(ep(PUB_EP), dev.peer(PUB).endpoint);
+    }
+}
