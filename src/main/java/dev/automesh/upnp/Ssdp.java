@@ -105,6 +105,45 @@ final class Ssdp {
         return replies;
     }
 
+    /**
+     * IPv6 M-SEARCH for {@code st} on {@code nif} (link-local group ff02::c) from {@code source}; returns the
+     * first IPv6 description URL that answers. Needed for the IPv6 firewall service: routers (miniupnpd)
+     * only let a client open a pinhole for the address it talks to them from, so that call must go over IPv6.
+     */
+    static Optional<String> searchV6(NetworkInterface nif, java.net.Inet6Address source, String st, Duration timeout) throws IOException {
+        int mx = (int) Math.max(1, Math.min(5, timeout.toMillis() / 1000));
+        try (MulticastSocket s = new MulticastSocket(new InetSocketAddress(source, 0))) {
+            s.setNetworkInterface(nif);
+            s.setTimeToLive(2);
+            byte[] msg = ("M-SEARCH * HTTP/1.1\r\nHOST: [FF02::C]:1900\r\nST: " + st
+                    + "\r\nMAN: \"ssdp:discover\"\r\nMX: " + mx + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            InetAddress group = java.net.Inet6Address.getByAddress(null, InetAddress.getByName("ff02::c").getAddress(), nif);
+            s.send(new DatagramPacket(msg, msg.length, new InetSocketAddress(group, 1900)));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            byte[] buf = new byte[2048];
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) return Optional.empty();
+                s.setSoTimeout((int) left);
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    s.receive(p);
+                } catch (SocketTimeoutException e) {
+                    return Optional.empty();
+                }
+                String location = null, replySt = null;
+                for (String line : new String(p.getData(), 0, p.getLength(), StandardCharsets.ISO_8859_1).split("\r?\n")) {
+                    int c = line.indexOf(':');
+                    if (c <= 0) continue;
+                    String key = line.substring(0, c).trim().toLowerCase(Locale.ROOT);
+                    if (key.equals("location")) location = line.substring(c + 1).trim();
+                    else if (key.equals("st")) replySt = line.substring(c + 1).trim();
+                }
+                if (location != null && st.equals(replySt) && location.contains("://[")) return Optional.of(location);
+            }
+        }
+    }
+
     static Optional<Reply> parse(String text, LocalAddress la) {
         String location = null, st = null;
         for (String line : text.split("\r?\n")) {

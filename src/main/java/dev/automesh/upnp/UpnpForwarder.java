@@ -140,6 +140,7 @@ public final class UpnpForwarder implements AutoCloseable {
             }
             addMapping();
             InetSocketAddress external = externalEndpoint();
+            report(Optional.of(external)); // at once: the pinhole below may take a discovery timeout
             if (settings.ipv6()) pinhole();
             succeed(external);
         } catch (UpnpException e) {
@@ -249,17 +250,27 @@ public final class UpnpForwarder implements AutoCloseable {
 
     private void pinhole() {
         try {
-            if (firewall == null) firewall = Soap.findService(gateway.getLocation(), Soap.IPV6_FIREWALL_PREFIX, settings.httpTimeout());
-            if (firewall.isEmpty()) {
-                pinholeLog("unsupported by router", "UPnP: router " + routerName()
-                        + " offers no IPv6 firewall control (WANIPv6FirewallControl), so no IPv6 pinhole for UDP port "
-                        + settings.listenPort() + "; IPv6 peers must reach us another way");
-                return;
-            }
             Optional<Inet6Address> v6 = globalIpv6(localInterface);
             if (v6.isEmpty()) {
                 pinholeLog("no global IPv6 address on " + localInterface.getName(), "UPnP: no global IPv6 address on "
                         + localInterface.getName() + ", no IPv6 pinhole opened");
+                return;
+            }
+            if (firewall == null) {
+                // Over IPv6 on purpose: the router opens pinholes only for the address the request comes from.
+                Optional<String> location;
+                try {
+                    location = Ssdp.searchV6(localInterface, v6.get(), Soap.IPV6_FIREWALL_PREFIX + "1", settings.discoveryTimeout());
+                } catch (IOException e) {
+                    throw UpnpException.io("IPv6 SSDP discovery", "[ff02::c]:1900 on " + localInterface.getName(), e);
+                }
+                firewall = location.isEmpty() ? Optional.empty()
+                        : Soap.findService(location.get(), Soap.IPV6_FIREWALL_PREFIX, settings.httpTimeout());
+            }
+            if (firewall.isEmpty()) {
+                pinholeLog("unsupported by router", "UPnP: the router offers no IPv6 firewall control (no WANIPv6FirewallControl "
+                        + "answered over IPv6 on " + localInterface.getName() + "), so no IPv6 pinhole for UDP port "
+                        + settings.listenPort() + "; IPv6 peers must reach us another way");
                 return;
             }
             long lease = Math.min(86400, settings.lease().toSeconds());
@@ -273,15 +284,16 @@ public final class UpnpForwarder implements AutoCloseable {
             }
             if (pinholeId == null) {
                 Map<String, String> r = Soap.call(firewall.get(), "AddPinhole", args("RemoteHost", "", "RemotePort", "0",
-                        "InternalClient", v6.get().getHostAddress(), "InternalPort", Integer.toString(settings.listenPort()),
+                        "InternalClient", compact(v6.get()), "InternalPort", Integer.toString(settings.listenPort()),
                         "Protocol", "17", "LeaseTime", Long.toString(lease)), settings.httpTimeout());
                 pinholeId = r.get("UniqueID");
                 if (pinholeId == null) throw new UpnpException("AddPinhole answer carries no UniqueID", Optional.empty(), null);
             }
-            pinholeLog("open [" + v6.get().getHostAddress() + "]:" + settings.listenPort() + " id=" + pinholeId,
-                    "UPnP: IPv6 pinhole open for UDP [" + v6.get().getHostAddress() + "]:" + settings.listenPort() + " (id " + pinholeId + ")");
+            pinholeLog("open [" + compact(v6.get()) + "]:" + settings.listenPort() + " id=" + pinholeId,
+                    "UPnP: IPv6 pinhole open for UDP [" + compact(v6.get()) + "]:" + settings.listenPort() + " (id " + pinholeId + ")");
         } catch (UpnpException e) {
-            pinholeLog("failed: " + e.getMessage(), "UPnP: IPv6 pinhole: " + e.getMessage());
+            String via = firewall == null || firewall.isEmpty() ? "" : " (via " + firewall.get().controlUrl() + ")";
+            pinholeLog("failed: " + e.getMessage(), "UPnP: IPv6 pinhole" + via + ": " + e.getMessage());
         }
     }
 
@@ -401,11 +413,45 @@ public final class UpnpForwarder implements AutoCloseable {
         return m;
     }
 
+    /**
+     * RFC 5952 text form (2001:db8::10): Java's is uncompressed, and miniupnpd compares InternalClient
+     * with the requester's address as text.
+     */
+    static String compact(Inet6Address a) {
+        byte[] b = a.getAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) { i++; continue; }
+            int j = i;
+            while (j < 8 && g[j] == 0) j++;
+            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
+    }
+
     private static Optional<Inet6Address> globalIpv6(NetworkInterface nif) {
         for (InetAddress a : Collections.list(nif.getInetAddresses())) {
             if (a instanceof Inet6Address v6 && !v6.isLinkLocalAddress() && !v6.isLoopbackAddress()
                     && !v6.isSiteLocalAddress() && !v6.isMulticastAddress()) {
-                return Optional.of(v6);
+                try {
+                    // Without the "%eth0" scope suffix, which routers reject in InternalClient.
+                    return Optional.of((Inet6Address) InetAddress.getByAddress(v6.getAddress()));
+                } catch (java.net.UnknownHostException e) {
+                    throw new IllegalStateException(e); // 16 bytes are always a valid address
+                }
             }
         }
         return Optional.empty();

@@ -45,6 +45,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("real")
 class UpnpForwarderRealTest {
+    /** How miniupnpd's nft rule matches the pinhole's destination 2001:db8:1::10 (raw IPv6 header bytes). */
+    private static final String PINHOLE_RULE = "@nh,192,128 0x20010db8000100000000000000000010";
     private static final String ROOT_DESC = "http://192.168.1.1:5000/rootDesc.xml";
     private static final List<AutoCloseable> cleanup = new ArrayList<>();
     private static Netns router, a, a2, b, lone;
@@ -82,6 +84,17 @@ class UpnpForwarderRealTest {
                 h.ok("ip", "link", "set", "eth0", "up");
                 h.ok("ip", "route", "add", "default", "via", "192.168.1.1");
             }
+            // IPv6 (for the pinhole) on the router, a and b only; Netns.create switched it off.
+            router.ok("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0",
+                    "net.ipv6.conf.all.forwarding=1");
+            router.ok("ip", "addr", "add", "2001:db8:1::1/64", "dev", "br0", "nodad");
+            router.ok("ip", "addr", "add", "2001:db8:ff::1/64", "dev", "wan0", "nodad");
+            a.ok("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0");
+            a.ok("ip", "addr", "add", "2001:db8:1::10/64", "dev", "eth0", "nodad");
+            a.ok("ip", "-6", "route", "add", "default", "via", "2001:db8:1::1");
+            b.ok("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0");
+            b.ok("ip", "addr", "add", "2001:db8:ff::2/64", "dev", "eth0", "nodad");
+            b.ok("ip", "-6", "route", "add", "2001:db8:1::/64", "via", "2001:db8:ff::1");
             // A LAN with no IGD at all: a veth pair inside one namespace, nothing answers SSDP.
             lone.ok("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1");
             lone.ok("ip", "addr", "add", "192.168.7.2/24", "dev", "eth0");
@@ -107,8 +120,8 @@ class UpnpForwarderRealTest {
                     ext_ifname=wan0
                     listening_ip=br0
                     http_port=5000
+                    ext_ifname6=wan0
                     secure_mode=yes
-                    ipv6_disable=yes
                     enable_natpmp=no
                     friendly_name=testrouter
                     uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b
@@ -176,12 +189,18 @@ class UpnpForwarderRealTest {
             Thread.sleep(300);
         }
         assertTrue(rose, "remaining lease never went back up: not renewed");
-        // The router's description lists WANIPv6FirewallControl, but a has no global IPv6 address: said once.
-        assertEquals(1, p.count("no IPv6 pinhole"), "one line about the IPv6 pinhole:\n" + p.log());
+        // IPv6: the pinhole lets b's packets in to a's global address (the router's forward policy is drop).
+        assertEquals(1, p.log().lines().filter(l -> l.contains("UPnP: IPv6 pinhole open for UDP [2001:db8:1::10]:51820")).count(),
+                "pinhole opened and said once:\n" + p.log());
+        assertTrue(router.ok("nft", "list", "chain", "inet", "filter", "miniupnpd").out().contains(PINHOLE_RULE), () -> "pinhole rule at the router:\n" + router.ok("nft", "list", "ruleset").out());
+        uapi(wb.socket(), "set=1\npublic_key=" + hex(pub(aPriv)) + "\nendpoint=[2001:db8:1::10]:51820\n\n");
+        waitUntil(() -> field(uapi(wa.socket(), "get=1\n\n"), "endpoint").startsWith("[2001:db8:ff::2]:"), 5_000,
+                () -> "b's packets to [2001:db8:1::10]:51820 never reached a through the pinhole");
 
         Netns.stop(p.process, 10_000);
         assertTrue(p.log().contains("CLOSED"), p.log());
         assertEquals(Optional.empty(), lease(40000), "mapping deleted on SIGTERM:\n" + listing());
+        assertFalse(router.ok("nft", "list", "chain", "inet", "filter", "miniupnpd").out().contains(PINHOLE_RULE), "pinhole deleted on SIGTERM");
     }
 
     @Test
