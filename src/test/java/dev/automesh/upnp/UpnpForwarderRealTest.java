@@ -239,6 +239,46 @@ class UpnpForwarderRealTest {
         assertTrue(p.log().contains("CLOSED"), "closes cleanly:\n" + p.log());
     }
 
+    @Test
+    void routerWithoutIpv6FirewallControlIsSaidOnce() throws Exception {
+        // A second, IPv6-less miniupnpd in front of host c, which does have a global IPv6 address.
+        Netns r2 = ns("q"), c = ns("c");
+        Sh.ok("ip", "link", "add", "lan0", "netns", r2.name(), "type", "veth", "peer", "name", "eth0", "netns", c.name());
+        r2.ok("ip", "link", "add", "wan0", "type", "veth", "peer", "name", "wanpeer");
+        r2.ok("ip", "addr", "add", "203.0.114.1/24", "dev", "wan0");
+        r2.ok("ip", "addr", "add", "192.168.2.1/24", "dev", "lan0");
+        for (String l : List.of("wan0", "wanpeer", "lan0")) r2.ok("ip", "link", "set", l, "up");
+        c.ok("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0");
+        c.ok("ip", "addr", "add", "192.168.2.10/24", "dev", "eth0");
+        c.ok("ip", "addr", "add", "2001:db8:2::10/64", "dev", "eth0", "nodad");
+        c.ok("ip", "link", "set", "eth0", "up");
+        c.ok("ip", "route", "add", "default", "via", "192.168.2.1");
+        r2.ok("nft", "-f", router.dir().resolve("router.nft").toString());
+        Path conf = r2.dir().resolve("miniupnpd.conf");
+        Files.writeString(conf, """
+                ext_ifname=wan0
+                listening_ip=lan0
+                http_port=5000
+                secure_mode=yes
+                ipv6_disable=yes
+                enable_natpmp=no
+                uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07c
+                allow 1024-65535 192.168.2.0/24 1024-65535
+                deny 0-65535 0.0.0.0/0 0-65535
+                """);
+        Path log = r2.dir().resolve("miniupnpd.log");
+        r2.spawn(List.of("miniupnpd", "-d", "-f", conf.toString(), "-P", r2.dir().resolve("miniupnpd.pid").toString()), log);
+        waitUntil(() -> contains(log, "HTTP listening on port 5000"), 5000, () -> "second miniupnpd did not start: " + read(log));
+
+        Probe p = probe(c, "external=40003", "listen=51820", "ipv6=true", "lease_s=3", "renew_ms=500", "discovery_ms=500");
+        p.await(l -> l.equals("ENDPOINT 203.0.114.1:40003"), 15_000);
+        p.await(l -> l.contains("ipv6=unsupported by router") && l.contains("mapped"), 5_000);
+        Thread.sleep(1200); // a few renewals: the IPv6 line must not repeat
+        assertEquals(1, p.count("offers no IPv6 firewall control"), "one clear line:\n" + p.log());
+        assertTrue(p.log().lines().filter(l -> l.startsWith("STATUS mapped")).count() >= 3, "renewals happened:\n" + p.log());
+        Netns.stop(p.process, 10_000);
+    }
+
     // ---- helpers ----
 
     private record Probe(Process process, Path logFile) {
