@@ -86,7 +86,7 @@ public final class UpnpForwarder implements AutoCloseable {
         // weupnp keeps its HTTP timeout in a static; we are its only user in this process.
         GatewayDevice.setHttpReadTimeout((int) settings.httpTimeout().toMillis());
         log.info("UPnP: forwarding external UDP port {} to WireGuard port {} (lease {} s, renewed every {} s){}",
-                settings.externalPort(), settings.listenPort(), settings.lease().toSeconds(), settings.renewEvery().toSeconds(),
+                settings.externalPort(), settings.listenPort(), settings.lease().toSeconds(), seconds(settings.renewEvery()),
                 settings.ipv6() ? ", with an IPv6 pinhole if the router offers one" : "");
         executor.execute(this::attempt);
     }
@@ -316,7 +316,7 @@ public final class UpnpForwarder implements AutoCloseable {
             lastLogged = key;
             log.info("UPnP: router {} forwards UDP {}:{} to {}:{} ({}); announcing external endpoint {}:{}", routerName(),
                     external.getAddress().getHostAddress(), settings.externalPort(), localAddress.getHostAddress(), settings.listenPort(),
-                    permanentLease ? "permanent lease" : "lease " + settings.lease().toSeconds() + " s, renewed every " + settings.renewEvery().toSeconds() + " s",
+                    permanentLease ? "permanent lease" : "lease " + settings.lease().toSeconds() + " s, renewed every " + seconds(settings.renewEvery()) + " s",
                     external.getAddress().getHostAddress(), settings.externalPort());
         } else {
             log.debug("UPnP: renewed mapping of UDP port {}", settings.externalPort());
@@ -405,6 +405,10 @@ public final class UpnpForwarder implements AutoCloseable {
     private String routerName() {
         String name = gateway.getFriendlyName();
         return (name == null || name.isBlank() ? "" : "'" + name.strip() + "' ") + "at " + gateway.getLocation();
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0);
     }
 
     private static Map<String, String> args(String... kv) {

@@ -306,7 +306,8 @@ class UpnpForwarderRealTest {
     private static Probe probe(Netns ns, String... args) {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp, UpnpProbeMain.class.getName()));
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", cp, UpnpProbeMain.class.getName()));
         cmd.addAll(List.of(args));
         Path log = ns.dir().resolve("probe-" + (++probeCount) + ".log");
         return new Probe(ns.spawn(cmd, log), log);
