@@ -286,7 +286,12 @@ public final class Agent {
     }
 
     private void execute(List<Action> actions) {
-        for (Action a : actions) {
+        // One failing action (say, a message the codec rejects) must not swallow the ones after it.
+        for (Action a : actions) guarded("action " + a.getClass().getSimpleName(), () -> execute(a));
+    }
+
+    private void execute(Action a) {
+        {
             if (a instanceof Action.Send s) {
                 gossip.send(s.to(), s.message());
             } else if (a instanceof Action.Broadcast b) {
