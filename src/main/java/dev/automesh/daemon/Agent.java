@@ -65,6 +65,7 @@ public final class Agent {
     private final List<AgentService> services;
     private final InterfaceWait.Opener opener;
     private final LongSupplier clock;
+    private final Optional<InetAddress> bindAddress;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final CompletableFuture<AgentHandle> started = new CompletableFuture<>();
@@ -95,6 +96,13 @@ public final class Agent {
     }
 
     Agent(Config config, List<AgentService> services, InterfaceWait.Opener opener, LongSupplier clock) {
+        this(config, services, opener, clock, Optional.empty());
+    }
+
+    /** {@code bindAddress}: tests run several agents in one namespace, each on its own loopback address. */
+    Agent(Config config, List<AgentService> services, InterfaceWait.Opener opener, LongSupplier clock,
+          Optional<InetAddress> bindAddress) {
+        this.bindAddress = bindAddress;
         this.config = Objects.requireNonNull(config);
         this.services = List.copyOf(services);
         this.opener = opener;
@@ -166,7 +174,7 @@ public final class Agent {
         try {
             GossipChannel g;
             try {
-                g = GossipChannel.bind(config.gossipPort(), config.ipv6(),
+                g = GossipChannel.bind(bindAddress, config.gossipPort(), config.ipv6(),
                         GossipCipher.fromSecret(config.gossipSecret()), this::onMessage);
             } catch (IllegalStateException e) {
                 log.error("{}", e.getMessage());
@@ -291,18 +299,16 @@ public final class Agent {
     }
 
     private void execute(Action a) {
-        {
-            if (a instanceof Action.Send s) {
-                gossip.send(s.to(), s.message());
-            } else if (a instanceof Action.Broadcast b) {
-                gossip.broadcast(b.message());
-            } else if (a instanceof Action.Configure c) {
-                configure(c);
-            } else if (a instanceof Action.Persist) {
-                if (persist != null) persist.submit(snapshotState());
-            } else if (a instanceof Action.Notice n) {
-                log.info("{}", n.line());
-            }
+        if (a instanceof Action.Send s) {
+            gossip.send(s.to(), s.message());
+        } else if (a instanceof Action.Broadcast b) {
+            gossip.broadcast(b.message());
+        } else if (a instanceof Action.Configure c) {
+            configure(c);
+        } else if (a instanceof Action.Persist) {
+            if (persist != null) persist.submit(snapshotState());
+        } else if (a instanceof Action.Notice n) {
+            log.info("{}", n.line());
         }
     }
 

@@ -31,9 +31,15 @@ public final class GossipChannel {
     }
 
     public static GossipChannel bind(int port, boolean ipv6, GossipCipher cipher, Receiver receiver) {
+        return bind(Optional.empty(), port, ipv6, cipher, receiver);
+    }
+
+    /** On a given local address when present (tests run several agents on loopback addresses). */
+    public static GossipChannel bind(Optional<InetAddress> address, int port, boolean ipv6, GossipCipher cipher,
+                                     Receiver receiver) {
         Counters counters = new Counters();
         GossipChannel gc = new GossipChannel(cipher, counters);
-        gc.transport = UdpTransport.bind(port, ipv6, counters, (from, bytes) -> gc.received(from, bytes, receiver));
+        gc.transport = UdpTransport.bind(address, port, ipv6, counters, (from, bytes) -> gc.received(from, bytes, receiver));
         return gc;
     }
 

@@ -23,6 +23,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,6 +66,11 @@ public final class UdpTransport implements AutoCloseable {
      * @throws IllegalStateException naming the port when it cannot bind
      */
     public static UdpTransport bind(int port, boolean ipv6, Counters counters, Handler handler) {
+        return bind(Optional.empty(), port, ipv6, counters, handler);
+    }
+
+    /** As {@link #bind(int, boolean, Counters, Handler)}, on a given local address when present (tests). */
+    public static UdpTransport bind(Optional<InetAddress> address, int port, boolean ipv6, Counters counters, Handler handler) {
         Objects.requireNonNull(handler);
         EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("automesh-mesh", true));
         UdpTransport[] self = new UdpTransport[1];
@@ -86,12 +92,12 @@ public final class UdpTransport implements AutoCloseable {
                         counters.sendErrors.incrementAndGet();
                     }
                 });
-        InetAddress wildcard = ipv6 ? ipv6Any() : ipv4(0, 0, 0, 0);
-        ChannelFuture f = b.bind(new InetSocketAddress(wildcard, port)).awaitUninterruptibly();
+        InetAddress local = address.orElseGet(() -> ipv6 ? ipv6Any() : ipv4(0, 0, 0, 0));
+        ChannelFuture f = b.bind(new InetSocketAddress(local, port)).awaitUninterruptibly();
         if (!f.isSuccess()) {
             group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
             Throwable c = f.cause();
-            throw new IllegalStateException("cannot bind UDP " + (ipv6 ? "[::]" : "0.0.0.0") + ":" + port
+            throw new IllegalStateException("cannot bind UDP " + new InetSocketAddress(local, port).toString().replaceFirst("^/", "")
                     + " for gossip: " + (c == null ? "unknown error" : c.getMessage())
                     + " (is another automesh/wgautomesh running, or gossip_port in use?)", c);
         }
