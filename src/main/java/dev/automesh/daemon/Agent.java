@@ -61,6 +61,8 @@ public final class Agent {
     static final long SHUTDOWN_STEP_MILLIS = 400;
 
     private final Logger log = LoggerFactory.getLogger(Agent.class);
+    /** The mesh's own state-change lines (Notice actions) log under the mesh's name. */
+    private final Logger meshLog = LoggerFactory.getLogger(Mesh.class);
     private final Config config;
     private final List<AgentService> services;
     private final InterfaceWait.Opener opener;
@@ -308,7 +310,7 @@ public final class Agent {
         } else if (a instanceof Action.Persist) {
             if (persist != null) persist.submit(snapshotState());
         } else if (a instanceof Action.Notice n) {
-            log.info("{}", n.line());
+            meshLog.info("{}", n.line());
         }
     }
 

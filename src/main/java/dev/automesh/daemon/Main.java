@@ -4,6 +4,7 @@ import dev.automesh.config.Config;
 import dev.automesh.config.ConfigException;
 import dev.automesh.config.ConfigLoader;
 import dev.automesh.config.ConfigSummary;
+import dev.automesh.control.ControlClient;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +25,10 @@ public final class Main {
     static final String USAGE = """
             usage: automesh [OPTIONS] [run] CONFIG.toml   run the agent
                    automesh [OPTIONS] check CONFIG.toml   validate the config and print a summary
+                   automesh status [--json] [--socket PATH | CONFIG.toml]
+                                                          ask the running agent (default socket
+                                                          /run/automesh/wg0.sock); exit 0 when every
+                                                          peer is connected, 1 if not, 3 if no agent
                    automesh --version | --help
 
             options:
@@ -31,9 +36,14 @@ public final class Main {
                                   also from the AUTOMESH_LOG_LEVEL environment variable
               -h, --help          this help
               -V, --version       print the version
+              --json              status: machine-readable output
+              --socket PATH       status: the agent's control_socket
 
             exit status: 0 ok, 64 bad command line, 78 bad config, 69 WireGuard unavailable,
                          77 not permitted (needs root or CAP_NET_ADMIN)""";
+
+    /** ConfigLoader's default control_socket for interface wg0. */
+    static final Path DEFAULT_SOCKET = Path.of("/run/automesh/wg0.sock");
 
     private Main() {}
 
@@ -52,6 +62,8 @@ public final class Main {
     /** The whole CLI, returning the exit status instead of exiting (tests call this in-process). */
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, AgentRunner runner) {
         String level = null;
+        boolean json = false;
+        Path socket = null;
         List<String> positional = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -66,6 +78,11 @@ public final class Main {
                 level = args[++i];
             } else if (a.startsWith("--log-level=")) {
                 level = a.substring("--log-level=".length());
+            } else if (a.equals("--json")) {
+                json = true;
+            } else if (a.equals("--socket")) {
+                if (i + 1 >= args.length) return usage(err, "--socket needs a path");
+                socket = Path.of(args[++i]);
             } else if (a.equals("--")) {
                 positional.addAll(List.of(args).subList(i + 1, args.length));
                 break;
@@ -83,8 +100,25 @@ public final class Main {
         }
 
         String command = "run";
-        if (!positional.isEmpty() && (positional.get(0).equals("run") || positional.get(0).equals("check"))) {
+        if (!positional.isEmpty() && List.of("run", "check", "status").contains(positional.get(0))) {
             command = positional.remove(0);
+        }
+        if ((json || socket != null) && !command.equals("status")) {
+            return usage(err, (json ? "--json" : "--socket") + " only applies to status");
+        }
+        if (command.equals("status")) {
+            if (positional.size() > 1) return usage(err, "unexpected argument " + positional.get(1));
+            if (socket == null && !positional.isEmpty()) {
+                try {
+                    socket = ConfigLoader.load(Path.of(positional.get(0))).controlSocket();
+                } catch (ConfigException e) {
+                    err.println(e.getMessage());
+                    return EXIT_CONFIG;
+                }
+            } else if (!positional.isEmpty()) {
+                return usage(err, "give either --socket or CONFIG.toml, not both");
+            }
+            return ControlClient.status(socket != null ? socket : DEFAULT_SOCKET, json, out, err);
         }
         if (positional.isEmpty()) return usage(err, "missing CONFIG.toml");
         if (positional.size() > 1) return usage(err, "unexpected argument " + positional.get(1));

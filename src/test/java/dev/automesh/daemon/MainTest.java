@@ -131,6 +131,17 @@ class MainTest {
     }
 
     @Test
+    void statusWithoutAnAgentSaysSoAndExits3(@TempDir Path dir) {
+        Outcome o = cli("status", "--socket", dir.resolve("none.sock").toString());
+        assertEquals(3, o.exit());
+        assertTrue(o.err().startsWith("automesh: no agent is running"), o.err());
+        assertEquals(1, o.err().lines().count());
+        assertFalse(o.agentRan());
+        assertEquals(Main.EXIT_USAGE, cli("--json", "a.toml").exit(), "--json is for status only");
+        assertEquals(Main.EXIT_USAGE, cli("status", "--socket", "x", "a.toml").exit());
+    }
+
+    @Test
     void syslogPrefixesFollowTheLevelWord() throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         try (var s = new PrintStream(new LogSetup.SyslogPrefixStream(sink), true, StandardCharsets.UTF_8)) {
