@@ -58,7 +58,9 @@ public final class Agent {
     static final long PERSIST_DEBOUNCE_MILLIS = 1500;
     static final long DNS_REFRESH_MILLIS = 5 * 60_000;
     /** How long shutdown may spend on the final save and on closing add-ons. */
-    static final long SHUTDOWN_STEP_MILLIS = 400;
+    static final long SHUTDOWN_STEP_MILLIS = 300;
+    /** Add-ons get this long, together, to close at shutdown. */
+    static final long SERVICES_CLOSE_MILLIS = 500;
 
     private final Logger log = LoggerFactory.getLogger(Agent.class);
     /** The mesh's own state-change lines (Notice actions) log under the mesh's name. */
@@ -219,12 +221,14 @@ public final class Agent {
             } catch (Exception e) {
                 log.warn("could not read the final mesh state for saving: {}", e.toString());
             }
-            for (AgentService s : services) closeQuietly(s);
+            // Save first: it matters most and is fast. Then add-ons, in parallel and time-bounded (a UPnP
+            // router that does not answer must not hold up the exit; its lease expires on its own).
             if (persist != null && finalState != null) {
                 if (!persist.flush(finalState, SHUTDOWN_STEP_MILLIS)) {
                     log.warn("saving {} at shutdown did not finish in time", store.get().file());
                 }
             }
+            closeServices(serviceExec, SERVICES_CLOSE_MILLIS);
             g.close();
             wg.close();
             log.info("stopped");
@@ -240,11 +244,23 @@ public final class Agent {
 
     private Debouncer<Map<String, List<TimedEndpoint>>> persist;
 
-    private void closeQuietly(AgentService s) {
+    private void closeServices(ExecutorService exec, long millis) {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (AgentService s : services) {
+            closing.add(CompletableFuture.runAsync(() -> {
+                try {
+                    s.close();
+                } catch (RuntimeException e) {
+                    log.warn("closing {}: {}", s.name(), e.getMessage());
+                }
+            }, exec));
+        }
         try {
-            s.close();
-        } catch (RuntimeException e) {
-            log.warn("closing {}: {}", s.name(), e.getMessage());
+            CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).get(millis, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            for (int i = 0; i < services.size(); i++) {
+                if (!closing.get(i).isDone()) log.warn("{} did not close within {} ms; exiting anyway", services.get(i).name(), millis);
+            }
         }
     }
 

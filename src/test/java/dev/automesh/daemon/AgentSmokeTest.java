@@ -106,8 +106,17 @@ class AgentSmokeTest {
         }
         PeerConfig pa = new PeerConfig(a.key(), a.meshIp(), Optional.empty(), Optional.of("a"));
         PeerConfig pb = new PeerConfig(b.key(), b.meshIp(), Optional.of(new HostPort("10.77.0.2", 51820)), Optional.of("b"));
-        Agent agentA = agent(a, port, List.of(pa, pb));
-        Agent agentB = agent(b, port, List.of(pa, new PeerConfig(b.key(), b.meshIp(), Optional.empty(), Optional.of("b"))));
+        // An add-on like the UPnP forwarder: started with the handle, and one that is slow to close.
+        CompletableFuture<AgentHandle> addonStarted = new CompletableFuture<>();
+        AgentService slowAddon = new AgentService() {
+            public String name() { return "slow test add-on"; }
+            public void start(AgentHandle agent) { addonStarted.complete(agent); }
+            public void close() {
+                try { Thread.sleep(5000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            }
+        };
+        Agent agentA = agent(a, port, List.of(pa, pb), List.of(slowAddon));
+        Agent agentB = agent(b, port, List.of(pa, new PeerConfig(b.key(), b.meshIp(), Optional.empty(), Optional.of("b"))), List.of());
         CompletableFuture<Integer> runA = run(agentA);
         CompletableFuture<Integer> runB = run(agentB);
         AgentHandle ha = agentA.started().get(15, TimeUnit.SECONDS);
@@ -128,6 +137,13 @@ class AgentSmokeTest {
         assertEquals("userspace", sa.backendKind());
         assertTrue(sa.interfacePresent());
 
+        // The UPnP hook: an external endpoint reported from another thread reaches the mesh thread.
+        AgentHandle fromAddon = addonStarted.get(5, TimeUnit.SECONDS);
+        InetSocketAddress external = new InetSocketAddress("198.51.100.7", 51820);
+        fromAddon.externalEndpoint(Optional.of(external));
+        assertEquals(Optional.of(external), ha.inspect(AgentView::externalEndpoint).get(2, TimeUnit.SECONDS));
+        assertTrue(runA.getNow(-1) == -1, "agent A still runs");
+
         // B's interface vanishes (wireguard-go exits) and comes back empty: agent B keeps running and
         // configures A again.
         b.wg()[0].close();
@@ -138,7 +154,7 @@ class AgentSmokeTest {
                 "agent B did not reconfigure the recreated interface");
         assertTrue(await(5_000, () -> hb.status().join().interfacePresent()));
 
-        // SIGTERM-equivalent: A stops within a second, with its endpoints saved.
+        // SIGTERM-equivalent: A stops within a second (despite the slow add-on), with its endpoints saved.
         long t0 = System.nanoTime();
         agentA.requestStop();
         assertEquals(0, runA.get(2, TimeUnit.SECONDS));
@@ -163,13 +179,13 @@ class AgentSmokeTest {
         return new Node(ns, wg, WgKey.fromBase64(pub), priv, InetAddress.getByName(meshIp), vethIp);
     }
 
-    private Agent agent(Node n, int port, List<PeerConfig> peers) {
+    private Agent agent(Node n, int port, List<PeerConfig> peers, List<AgentService> services) {
         Path socket = n.ns().wireguardRunDir().resolve("wg0.sock");
         Config c = new Config(n.ns().dir().resolve("automesh.toml"), "wg0", port, "smoke secret",
                 Optional.of(n.ns().dir().resolve("automesh.state")), false, false, Optional.empty(),
                 Config.Backend.USERSPACE, Optional.of(socket), n.ns().dir().resolve("automesh.sock"), Optional.empty(),
                 200, peers);
-        Agent agent = new Agent(c, List.of(),
+        Agent agent = new Agent(c, services,
                 () -> WireGuards.open(Config.Backend.USERSPACE, "wg0", Optional.of(socket)),
                 System::currentTimeMillis, Optional.of(n.meshIp()));
         cleanup.add(() -> {
