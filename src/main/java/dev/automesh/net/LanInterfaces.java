@@ -8,6 +8,7 @@ import java.net.SocketException;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,9 +32,10 @@ public record LanInterfaces(List<InetAddress> broadcastTargets, Set<InetAddress>
                 own.addAll(Collections.list(nif.getInetAddresses()));
                 if (!nif.isUp() || nif.isLoopback() || nif.isPointToPoint()) continue;
                 for (InterfaceAddress ia : nif.getInterfaceAddresses()) {
-                    // getBroadcast() is null for IPv6 and for interfaces without IFF_BROADCAST (wg, tun, /32).
+                    // getBroadcast() is null for IPv6 and for interfaces without IFF_BROADCAST (wg, tun).
                     if (ia.getAddress() instanceof Inet4Address && ia.getBroadcast() != null) {
-                        targets.add(ia.getBroadcast());
+                        directedBroadcast(ia.getAddress(), ia.getNetworkPrefixLength(), ia.getBroadcast())
+                                .ifPresent(targets::add);
                     }
                 }
             }
@@ -41,5 +43,24 @@ public record LanInterfaces(List<InetAddress> broadcastTargets, Set<InetAddress>
             // Enumeration failed (rare; e.g. netlink trouble): the caller falls back to 255.255.255.255.
         }
         return new LanInterfaces(List.copyOf(targets), own);
+    }
+
+    /**
+     * The subnet's broadcast address. The kernel's configured one is used when set; `ip addr add
+     * 10.0.0.1/24` without `brd +` leaves it 0.0.0.0 (sending there reaches only ourselves), so then
+     * it is computed from the prefix. /31 and /32 have none (RFC 3021).
+     */
+    static Optional<InetAddress> directedBroadcast(InetAddress address, int prefixLength, InetAddress configured) {
+        if (prefixLength < 1 || prefixLength > 30) return Optional.empty();
+        if (configured != null && !configured.isAnyLocalAddress()) return Optional.of(configured);
+        byte[] a = address.getAddress();
+        int ip = ((a[0] & 0xff) << 24) | ((a[1] & 0xff) << 16) | ((a[2] & 0xff) << 8) | (a[3] & 0xff);
+        int bcast = ip | (-1 >>> prefixLength);
+        try {
+            return Optional.of(InetAddress.getByAddress(new byte[] {
+                    (byte) (bcast >>> 24), (byte) (bcast >>> 16), (byte) (bcast >>> 8), (byte) bcast}));
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -89,6 +89,26 @@ class UdpTransportTest {
     }
 
     @Test
+    void ipv6SocketIsDualStackAndReportsIpv4SourcesAsIpv4() throws Exception {
+        BlockingQueue<Got> got = new ArrayBlockingQueue<>(16);
+        try (UdpTransport tr = UdpTransport.bind(0, true, new Counters(), (from, b) -> got.add(new Got(from, b, true)));
+             DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LO, 0))) {
+            assertEquals(16, tr.localAddress().getAddress().getAddress().length, "bound to [::]");
+            peer.send(new DatagramPacket(new byte[] {5}, 1, new InetSocketAddress(LO, tr.localAddress().getPort())));
+            Got g = got.poll(5, TimeUnit.SECONDS);
+            assertNotNull(g, "an IPv4 datagram reaches the [::] socket");
+            // Mapped ::ffff:127.0.0.1 would not match configured IPv4 peers; Java hands back plain IPv4.
+            assertEquals(LO, g.from().getAddress());
+            // And replies to an IPv4 address go out.
+            tr.send(new InetSocketAddress(LO, peer.getLocalPort()), new byte[] {6});
+            peer.setSoTimeout(5000);
+            DatagramPacket in = new DatagramPacket(new byte[10], 10);
+            peer.receive(in);
+            assertEquals(6, in.getData()[0]);
+        }
+    }
+
+    @Test
     void unresolvedDestinationIsASendErrorNotAnException() throws Exception {
         try (UdpTransport tr = UdpTransport.bind(0, false, new Counters(), (from, b) -> { })) {
             tr.send(InetSocketAddress.createUnresolved("nowhere.invalid", 1), new byte[] {1});
@@ -121,6 +141,23 @@ class UdpTransportTest {
             // Never to loopback.
             for (InetAddress a : targets) assertFalse(a.isLoopbackAddress());
         }
+    }
+
+    @Test
+    void directedBroadcastIsComputedWhenTheKernelHasNone() throws Exception {
+        InetAddress any = InetAddress.getByName("0.0.0.0");
+        InetAddress addr = InetAddress.getByName("192.168.1.23");
+        assertEquals(InetAddress.getByName("192.168.1.255"), LanInterfaces.directedBroadcast(addr, 24, any).orElseThrow());
+        assertEquals(InetAddress.getByName("192.168.1.255"), LanInterfaces.directedBroadcast(addr, 24, null).orElseThrow());
+        assertEquals(InetAddress.getByName("192.168.1.31"), LanInterfaces.directedBroadcast(addr, 27, any).orElseThrow());
+        assertEquals(InetAddress.getByName("10.255.255.255"),
+                LanInterfaces.directedBroadcast(InetAddress.getByName("10.1.2.3"), 8, any).orElseThrow());
+        // An explicitly configured broadcast address wins.
+        InetAddress custom = InetAddress.getByName("192.168.1.127");
+        assertEquals(custom, LanInterfaces.directedBroadcast(addr, 24, custom).orElseThrow());
+        // Point-to-point sized subnets have no broadcast address.
+        assertTrue(LanInterfaces.directedBroadcast(addr, 31, any).isEmpty());
+        assertTrue(LanInterfaces.directedBroadcast(addr, 32, any).isEmpty());
     }
 
     static void waitFor(LongSupplier v, long expected) throws InterruptedException {
