@@ -229,16 +229,16 @@ public final class Agent {
                 }
             }
             closeServices(serviceExec, SERVICES_CLOSE_MILLIS);
-            g.close();
-            wg.close();
-            log.info("stopped");
             return EXIT_OK;
         } finally {
             stopping = true;
             dnsExec.shutdownNow();
             persistExec.shutdownNow();
             serviceExec.shutdownNow();
+            // The event loop ends with the channel; only then is the WireGuard handle ours to close.
             if (gossip != null) gossip.close();
+            wg.close();
+            log.info("stopped");
         }
     }
 
