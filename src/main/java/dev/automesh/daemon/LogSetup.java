@@ -39,6 +39,9 @@ public final class LogSetup {
         System.setProperty(p + "dateTimeFormat", "HH:mm:ss.SSS");
         // Netty is chatty at debug about its own internals; keep it at warn unless tracing.
         if (!level.equals("trace")) System.setProperty(p + "log.io.netty", "warn");
+        // In a namespace with no Ethernet device Netty warns that it picked a random machine id for
+        // channel ids; harmless (we never use channel ids) and confusing in the agent's log.
+        System.setProperty(p + "log.io.netty.util.internal.MacAddressUtil", "error");
         if (journal) {
             // slf4j-simple looks System.err up at each write, so a wrapper installed now is used.
             System.setErr(new PrintStream(new SyslogPrefixStream(System.err), true, StandardCharsets.UTF_8));
