@@ -97,9 +97,12 @@ public final class UdpTransport implements AutoCloseable {
         if (!f.isSuccess()) {
             group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
             Throwable c = f.cause();
+            String hint = c instanceof java.net.BindException
+                    ? " (is another automesh or wgautomesh running, or gossip_port in use?)"
+                    : ipv6 && c instanceof UnsupportedOperationException
+                    ? " (IPv6 is disabled on this host: set ipv6 = false, or enable IPv6)" : "";
             throw new IllegalStateException("cannot bind UDP " + new InetSocketAddress(local, port).toString().replaceFirst("^/", "")
-                    + " for gossip: " + (c == null ? "unknown error" : c.getMessage())
-                    + " (is another automesh/wgautomesh running, or gossip_port in use?)", c);
+                    + " for gossip: " + (c == null ? "unknown error" : c.getMessage()) + hint, c);
         }
         UdpTransport t = new UdpTransport(group, f.channel(), counters);
         self[0] = t;

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
  * broadcast address (not loopback, not 255.255.255.255), and comes back to the sender, which ignores it.
  */
 class LanBroadcastTest {
-    @Test
-    void broadcastReachesTheLanAndTheSenderIgnoresItsOwn() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"send", "send6"})
+    void broadcastReachesTheLanAndTheSenderIgnoresItsOwn(String mode) throws Exception {
         Facility.requireRoot();
         Facility.requireCommands("ip", "java");
         String base = Netns.uniqueName("amd");
@@ -29,6 +30,10 @@ class LanBroadcastTest {
             b.ok("ip", "addr", "add", "10.78.0.2/24", "dev", base + "y");
             b.ok("ip", "link", "set", base + "y", "up");
 
+            if (mode.equals("send6")) {
+                // Netns.create disables IPv6; a dual-stack socket needs it on.
+                a.ok("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0");
+            }
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String cp = System.getProperty("java.class.path");
             int port = 1666;
@@ -36,13 +41,13 @@ class LanBroadcastTest {
             Path sendLog = a.dir().resolve("send.log");
             Process recv = b.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "listen", "" + port, "4000"), recvLog);
             waitForLine(recvLog, "ready", recv);
-            Process send = a.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "send", "" + port, "1000"), sendLog);
+            Process send = a.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), mode, "" + port, "1000"), sendLog);
             assertTrue(send.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
             String sent = Files.readString(sendLog);
             Netns.stop(recv, 100);
             String got = Files.readString(recvLog);
 
-            assertTrue(got.contains("got 10.78.0.1:" + port + " hello"), "receiver saw: " + got + "\nsender: " + sent);
+            assertTrue(got.contains("got 10.78.0.1:" + port + " hello"), mode + ": receiver saw: " + got + "\nsender: " + sent);
             assertTrue(sent.contains("sent to [/10.78.0.255]"), "sender used: " + sent);
             assertFalse(sent.contains("got "), "the sender must ignore its own broadcasts: " + sent);
             assertTrue(sent.matches("(?s).*ownBroadcastsIgnored=[1-9].*"), "own broadcasts were not seen and counted: " + sent);

@@ -123,6 +123,7 @@ class UdpTransportTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> UdpTransport.bind(port, false, new Counters(), (from, b) -> { }));
             assertTrue(e.getMessage().contains("0.0.0.0:" + port), e.getMessage());
+            assertTrue(e.getMessage().contains("gossip_port in use"), e.getMessage());
         }
     }
 
