@@ -297,6 +297,11 @@ public final class Agent {
                 interfacePresent = true;
             }
             lastReadError = null;
+            if (d.publicKey().isPresent() && !d.publicKey().get().equals(ownKey) && !d.publicKey().equals(lastDevice.publicKey())) {
+                // The mesh announces and ranks by our key: a new key needs a fresh start, not a silent mix-up.
+                log.warn("the key of {} changed to {} (was {}); restart automesh to gossip under the new key",
+                        config.interfaceName(), d.publicKey().get(), ownKey);
+            }
             lastDevice = d;
             guarded("device", () -> execute(mesh.onDevice(d, now)));
         } catch (WireGuardException e) {
