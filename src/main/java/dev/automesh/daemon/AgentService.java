@@ -1,0 +1,16 @@
+package dev.automesh.daemon;
+
+/**
+ * An add-on started once the agent runs (UPnP forwarder, status socket, metrics endpoint). start() is
+ * called off the mesh thread and may block briefly (UPnP discovery takes ~2 s); it reports back
+ * through the handle. close() is called at shutdown and must return quickly (within ~200 ms).
+ */
+public interface AgentService extends AutoCloseable {
+    /** For log lines. */
+    String name();
+
+    void start(AgentHandle agent) throws Exception;
+
+    @Override
+    void close();
+}

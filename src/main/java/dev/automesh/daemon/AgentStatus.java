@@ -1,0 +1,28 @@
+package dev.automesh.daemon;
+
+import dev.automesh.crypto.WgKey;
+import dev.automesh.net.Counters;
+import dev.automesh.wg.WgDevice;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.Optional;
+
+/** An immutable snapshot of a running agent, for `automesh status` and metrics. */
+public record AgentStatus(
+        String interfaceName,
+        String backendKind,
+        WgKey ownKey,
+        int listenPort,
+        int gossipPort,
+        boolean interfacePresent,
+        WgDevice lastDevice,
+        Optional<InetSocketAddress> externalEndpoint,
+        Counters.Snapshot counters) {
+    public AgentStatus {
+        Objects.requireNonNull(interfaceName);
+        Objects.requireNonNull(ownKey);
+        Objects.requireNonNull(lastDevice);
+        Objects.requireNonNull(externalEndpoint);
+        Objects.requireNonNull(counters);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.automesh.daemon;
+
+import dev.automesh.crypto.WgKey;
+import dev.automesh.mesh.Mesh;
+import dev.automesh.wg.WgDevice;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/** The agent's live state, valid only inside {@link AgentHandle#inspect} (on the mesh thread). */
+public interface AgentView {
+    Mesh mesh();
+
+    WgKey ownKey();
+
+    /** "kernel" or "userspace". */
+    String backendKind();
+
+    /** The last successful read of the interface. */
+    WgDevice lastDevice();
+
+    /** False while the interface is gone (the agent keeps its state and waits for it). */
+    boolean interfacePresent();
+
+    Optional<InetSocketAddress> externalEndpoint();
+
+    AgentStatus snapshot();
+}

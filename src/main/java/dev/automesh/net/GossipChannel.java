@@ -1,0 +1,91 @@
+package dev.automesh.net;
+
+import dev.automesh.crypto.GossipCipher;
+import dev.automesh.wire.DecodeException;
+import dev.automesh.wire.Message;
+import dev.automesh.wire.WireCodec;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Gossip messages over a {@link UdpTransport}: seal + encode on the way out, open + decode on the way
+ * in. A datagram that does not decrypt or decode is dropped and counted, silently: no log line, no
+ * pause (wgautomesh pauses its receive loop 10 s per bad packet, which lets anyone stop its gossip).
+ */
+public final class GossipChannel {
+    /** Receives one authentic, decoded message, on the transport's event loop. */
+    @FunctionalInterface
+    public interface Receiver {
+        void onMessage(InetSocketAddress from, Message message);
+    }
+
+    private final GossipCipher cipher;
+    private final Counters counters;
+    private UdpTransport transport;
+
+    private GossipChannel(GossipCipher cipher, Counters counters) {
+        this.cipher = cipher;
+        this.counters = counters;
+    }
+
+    public static GossipChannel bind(int port, boolean ipv6, GossipCipher cipher, Receiver receiver) {
+        return bind(Optional.empty(), port, ipv6, cipher, receiver);
+    }
+
+    /** On a given local address when present (tests run several agents on loopback addresses). */
+    public static GossipChannel bind(Optional<InetAddress> address, int port, boolean ipv6, GossipCipher cipher,
+                                     Receiver receiver) {
+        Counters counters = new Counters();
+        GossipChannel gc = new GossipChannel(cipher, counters);
+        gc.transport = UdpTransport.bind(address, port, ipv6, counters, (from, bytes) -> gc.received(from, bytes, receiver));
+        return gc;
+    }
+
+    /** Opens and decodes; returns the message, or empty after counting the reason it was dropped. */
+    Optional<Message> unwrap(byte[] bytes) {
+        Optional<byte[]> plain = cipher.open(bytes, 0, bytes.length);
+        if (plain.isEmpty()) {
+            counters.droppedUndecryptable.incrementAndGet();
+            return Optional.empty();
+        }
+        byte[] p = plain.get();
+        try {
+            return Optional.of(WireCodec.decode(p, 0, p.length));
+        } catch (DecodeException | RuntimeException e) {
+            // RuntimeException too: a decoder bug on hostile input must not kill the mesh thread.
+            counters.droppedUndecodable.incrementAndGet();
+            return Optional.empty();
+        }
+    }
+
+    private void received(InetSocketAddress from, byte[] bytes, Receiver receiver) {
+        unwrap(bytes).ifPresent(m -> receiver.onMessage(from, m));
+    }
+
+    public byte[] wrap(Message message) {
+        return cipher.seal(WireCodec.encode(message));
+    }
+
+    public void send(InetSocketAddress to, Message message) {
+        transport.send(to, wrap(message));
+    }
+
+    /** @return the broadcast addresses used */
+    public List<InetAddress> broadcast(Message message) {
+        return transport.broadcast(wrap(message));
+    }
+
+    public UdpTransport transport() {
+        return transport;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    public void close() {
+        transport.close();
+    }
+}
