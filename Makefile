@@ -17,7 +17,7 @@ build: deps
 # The whole suite: unit tests and the real-component tests (namespaces, wireguard-go, kernel
 # WireGuard in a QEMU guest, miniupnpd). Needs root for the real ones; CI runs it as root.
 test: deps
-	mvn -B package
+	mvn -B verify
 
 demo: build
 	@bash scripts/demo.sh

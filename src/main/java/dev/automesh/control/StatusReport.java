@@ -1,0 +1,81 @@
+package dev.automesh.control;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What `automesh status` shows: this node, its counters, and every configured peer. Built on the mesh
+ * thread from the mesh's own status and the daemon's counters; immutable, so it can be rendered on any
+ * thread.
+ */
+public record StatusReport(
+        String interfaceName,
+        String backend,
+        String publicKey,
+        int listenPort,
+        int gossipPort,
+        String upnp,
+        Counters counters,
+        List<Peer> peers) {
+
+    public StatusReport {
+        Objects.requireNonNull(interfaceName);
+        Objects.requireNonNull(backend);
+        Objects.requireNonNull(publicKey);
+        Objects.requireNonNull(upnp);
+        Objects.requireNonNull(counters);
+        peers = List.copyOf(peers);
+    }
+
+    /** Datagram counters of the gossip socket since the agent started. */
+    public record Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
+                           long sendErrors) {}
+
+    /** A candidate endpoint for a peer and when it was last tried (empty: never). */
+    public record Candidate(String endpoint, String source, Optional<Long> triedSecondsAgo) {
+        public Candidate {
+            Objects.requireNonNull(endpoint);
+            Objects.requireNonNull(source);
+            Objects.requireNonNull(triedSecondsAgo);
+        }
+    }
+
+    /**
+     * One configured peer.
+     *
+     * @param state    connected, probing, no candidates, LAN (connected at a LAN address)
+     * @param source   where the endpoint in use came from: config, gossip from X, LAN broadcast, state file, UPnP
+     */
+    public record Peer(
+            String name,
+            String publicKey,
+            String address,
+            String state,
+            Optional<String> endpoint,
+            Optional<String> source,
+            Optional<Long> handshakeSecondsAgo,
+            List<Candidate> candidates,
+            long rxBytes,
+            long txBytes) {
+        public Peer {
+            Objects.requireNonNull(name);
+            Objects.requireNonNull(publicKey);
+            Objects.requireNonNull(address);
+            Objects.requireNonNull(state);
+            Objects.requireNonNull(endpoint);
+            Objects.requireNonNull(source);
+            Objects.requireNonNull(handshakeSecondsAgo);
+            candidates = List.copyOf(candidates);
+        }
+
+        public boolean connected() {
+            return state.equals("connected") || state.equals("LAN");
+        }
+    }
+
+    /** 0 when every peer is connected, 1 otherwise: usable by scripts and health checks. */
+    public int exitStatus() {
+        return peers.stream().allMatch(Peer::connected) ? 0 : 1;
+    }
+}
