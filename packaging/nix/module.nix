@@ -97,6 +97,7 @@ in
         "-XX:ReservedCodeCacheSize=16m"
         "-Xss256k"
         "-XX:+ExitOnOutOfMemoryError"
+        "-Dio.netty.allocator.type=unpooled"
       ];
       example = [ "-Xmx96m" ];
       description = "Options for the JVM running the agent (later flags override earlier ones).";
