@@ -34,7 +34,7 @@ install: $(JAR)
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/automesh
 	sed 's|@JAR@|$(PREFIX)/lib/automesh/automesh.jar|' packaging/bin/automesh.in > $(DESTDIR)$(PREFIX)/bin/automesh
 	chmod 0755 $(DESTDIR)$(PREFIX)/bin/automesh
-	sed -e 's|/usr/lib/automesh/|$(PREFIX)/lib/automesh/|g' -e 's|/etc/automesh/|$(SYSCONFDIR)/automesh/|g' \
+	sed -e 's|/usr/lib/automesh/|$(PREFIX)/lib/automesh/|g' -e 's|/usr/share/doc/automesh/|$(PREFIX)/share/doc/automesh/|g' -e 's|/etc/automesh/|$(SYSCONFDIR)/automesh/|g' \
 	    packaging/systemd/automesh.service > $(DESTDIR)$(UNITDIR)/automesh.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/automesh.service
 	install -m 0644 config.toml.example $(DESTDIR)$(SYSCONFDIR)/automesh/config.toml.example

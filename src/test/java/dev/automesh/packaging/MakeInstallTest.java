@@ -48,6 +48,7 @@ class MakeInstallTest {
             String unit = Files.readString(in.file("/opt/am/lib/systemd/system/automesh.service"));
             assertTrue(unit.contains("-jar /opt/am/lib/automesh/automesh.jar /opt/am/etc/automesh/config.toml\n"), unit);
             assertTrue(unit.contains("LoadCredential=gossip_secret:/opt/am/etc/automesh/gossip_secret\n"), unit);
+            assertTrue(unit.contains("Documentation=file:/opt/am/share/doc/automesh/README.md\n"), unit);
             assertTrue(!unit.contains("/usr/lib/automesh") && !unit.contains(" /etc/automesh"), unit);
             assertTrue(Files.readString(in.file("/opt/am/bin/automesh")).contains("/opt/am/lib/automesh/automesh.jar"));
         }
