@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
-# Measures the resident memory of a JVM running the agent's workload with the default flags and
-# with the unit's flags. Usage: packaging/measure-footprint.sh [SECONDS]  (after `mvn test-compile`)
-# With target/automesh.jar and AUTOMESH_CONFIG set, measures the real agent instead of the probe.
+# Measures the resident memory of a JVM running the agent's workload (FootprintProbe: netty UDP and
+# gossip crypto, no WireGuard, no root) with the default flags and with the unit's flags.
+# Usage: packaging/measure-footprint.sh [SECONDS]  (after `mvn test-compile`)
+# The real agent: packaging/measure-agent-footprint.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 unit_flags=$(sed -n 's|^ExecStart=/usr/bin/java \(.*\) -jar .*|\1|p' packaging/systemd/automesh.service)
-if [ -n "${AUTOMESH_CONFIG:-}" ]; then
-  target=(-jar target/automesh.jar run "$AUTOMESH_CONFIG")
-else
-  cp=$(mvn -o -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=runtime)
-  target=(-cp "target/test-classes:$cp" dev.automesh.packaging.FootprintProbe)
-fi
+cp=$(mvn -o -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=runtime)
+target=(-cp "target/test-classes:$cp" dev.automesh.packaging.FootprintProbe)
 measure() {
   local label=$1; shift
   java "$@" "${target[@]}" >/dev/null 2>&1 &

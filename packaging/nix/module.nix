@@ -179,6 +179,9 @@ in
       cfg.enableGossipEncryption && lib.hasPrefix builtins.storeDir secretSource
     ) "services.automesh.gossipSecretFile is in the Nix store, readable by every local user.";
 
+    # `automesh status` / `automesh check` for the administrator.
+    environment.systemPackages = [ cfg.package ];
+
     services.automesh.settings = {
       gossip_secret_file = mkIf cfg.enableGossipEncryption credentialPath;
       persist_file = mkIf cfg.enablePersistence "/var/lib/automesh/state";

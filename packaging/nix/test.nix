@@ -90,6 +90,9 @@ pkgs.testers.runNixOSTest {
     a.wait_until_succeeds("ping -c1 -W1 ${nodes.b.mesh}", timeout=90)
     b.wait_until_succeeds("ping -c1 -W1 ${nodes.a.mesh}", timeout=90)
     a.succeed("wg show wg0 endpoints | grep -F '${nodes.b.ip}:51820'")
+    # Every peer connected: `automesh status` (default socket in the RuntimeDirectory) exits 0.
+    for m in (pub, a, b):
+        m.wait_until_succeeds("automesh status", timeout=60)
 
     # Persistence: the state file is in the StateDirectory and survives a restart.
     a.wait_until_succeeds("test -s /var/lib/automesh/state", timeout=60)
