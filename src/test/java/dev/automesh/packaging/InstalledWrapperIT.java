@@ -26,7 +26,10 @@ class InstalledWrapperIT {
             Path wrapper = prefix.resolve("bin/automesh");
             Sh.Result version = Sh.run(List.of(wrapper.toString(), "--version"));
             assertEquals(0, version.exit(), version.out() + version.err());
-            assertTrue(version.out().contains("0.1.0"), "version of the installed jar: " + version.out());
+            var m = java.util.regex.Pattern.compile("<artifactId>automesh</artifactId>\\s*<version>([^<]+)</version>")
+                    .matcher(Files.readString(Path.of("pom.xml")));
+            assertTrue(m.find(), "project version in pom.xml");
+            assertEquals("automesh " + m.group(1), version.out().strip(), "version of the installed jar");
             Sh.Result check = Sh.run(List.of(wrapper.toString(), "check",
                     prefix.resolve("etc/automesh/config.toml.example").toString()));
             assertEquals(0, check.exit(), check.out() + check.err());
