@@ -25,10 +25,20 @@ demo: build
 clean:
 	$(MVN) clean
 
+# PREFIX/DESTDIR aware. The unit and the wrapper get the installed paths written into them; the
+# example config lands next to where the real one goes, and an existing config is never touched.
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: $(JAR)
 	install -D -m 0644 $(JAR) $(DESTDIR)$(PREFIX)/lib/automesh/automesh.jar
-	install -D -m 0644 packaging/systemd/automesh.service $(DESTDIR)$(PREFIX)/lib/systemd/system/automesh.service
-	install -D -m 0644 config.toml.example $(DESTDIR)$(PREFIX)/share/doc/automesh/config.toml.example
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/automesh
+	sed 's|@JAR@|$(PREFIX)/lib/automesh/automesh.jar|' packaging/bin/automesh.in > $(DESTDIR)$(PREFIX)/bin/automesh
+	chmod 0755 $(DESTDIR)$(PREFIX)/bin/automesh
+	sed -e 's|/usr/lib/automesh/|$(PREFIX)/lib/automesh/|g' -e 's|/usr/share/doc/automesh/|$(PREFIX)/share/doc/automesh/|g' -e 's|/etc/automesh/|$(SYSCONFDIR)/automesh/|g' \
+	    packaging/systemd/automesh.service > $(DESTDIR)$(UNITDIR)/automesh.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/automesh.service
+	install -m 0644 config.toml.example $(DESTDIR)$(SYSCONFDIR)/automesh/config.toml.example
+	install -D -m 0644 packaging/README.md $(DESTDIR)$(PREFIX)/share/doc/automesh/README.md
 
 $(JAR):
 	$(MVN) -DskipTests package

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# RSS of the real agent, JVM defaults vs the unit's flags: two network namespaces joined by a veth,
+# wireguard-go in each, one agent per namespace (both measured), gossiping and connected.
+# Root only. Usage: packaging/measure-agent-footprint.sh [SECONDS]  (after `mvn package`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-30}
+jar=$PWD/target/automesh.jar
+unit_flags=$(sed -n 's|^ExecStart=/usr/bin/java \(.*\) -jar .*|\1|p' packaging/systemd/automesh.service)
+tag=amkfp$$
+dir=/run/automesh-testbed/$tag
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  ip netns del ${tag}a 2>/dev/null || true; ip netns del ${tag}b 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+# Each namespace gets a private /run/wireguard. Every step execs, so $! of a background `in_ns`
+# would be a subshell: background jobs spell the command out instead (their PID is then the program's).
+in_ns() { local n=$1; shift; ip netns exec "$tag$n" unshare --mount -- sh -c 'mount --bind "$0" /run/wireguard && exec "$@"' "$dir/$n/wg" "$@"; }
+bind='mount --bind "$0" /run/wireguard && exec "$@"'
+mkdir -p /run/wireguard
+ip netns add ${tag}a; ip netns add ${tag}b
+ip link add veth0 netns ${tag}a type veth peer name veth0 netns ${tag}b
+declare -A lan=([a]=192.0.2.1 [b]=192.0.2.2) mesh=([a]=10.66.0.1 [b]=10.66.0.2) priv pub
+for n in a b; do
+  mkdir -p "$dir/$n/wg"
+  ip -n $tag$n link set lo up; ip -n $tag$n addr add ${lan[$n]}/24 dev veth0; ip -n $tag$n link set veth0 up
+  priv[$n]=$(wg genkey); pub[$n]=$(echo "${priv[$n]}" | wg pubkey); echo "${priv[$n]}" > "$dir/$n/key"
+  WG_PROCESS_FOREGROUND=1 ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" wireguard-go -f wg0 \
+    >"$dir/$n/wg.log" 2>&1 & pids+=($!)
+done
+for n in a b; do
+  while [ ! -S "$dir/$n/wg/wg0.sock" ]; do sleep 0.05; done
+  in_ns $n wg set wg0 private-key "$dir/$n/key" listen-port 51820
+  ip -n $tag$n addr add ${mesh[$n]}/24 dev wg0; ip -n $tag$n link set wg0 up
+  { echo "interface = \"wg0\""; echo "gossip_port = 1666"; echo "gossip_secret = \"footprint\"";
+    echo "persist_file = \"$dir/$n/state\""; echo "control_socket = \"$dir/$n/ctl.sock\""; echo "lan_discovery = true"
+    for m in a b; do printf '\n[[peers]]\nname = "%s"\npubkey = "%s"\naddress = "%s"\nendpoint = "%s:51820"\n' \
+      $m "${pub[$m]}" "${mesh[$m]}" "${lan[$m]}"; done; } > "$dir/$n/config.toml"
+done
+measure() {
+  local label=$1; shift; local ap=()
+  for n in a b; do
+    ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" java "$@" -jar "$jar" run "$dir/$n/config.toml" \
+      >"$dir/$n/agent-$label.log" 2>&1 & ap+=($!); pids+=($!)
+  done
+  sleep "$secs"
+  in_ns a ping -c1 -W2 ${mesh[b]} >/dev/null || { echo "mesh did not come up; agent a log:"; cat "$dir/a/agent-$label.log"; exit 1; }
+  for i in 0 1; do
+    local s=/proc/${ap[$i]}/status
+    printf '%-8s agent %s after %ss: VmRSS %6d KiB (anon %6d, file %6d)  VmHWM %6d KiB  threads %s\n' "$label" \
+      "$([ $i = 0 ] && echo a || echo b)" "$secs" $(awk '/^(VmRSS|RssAnon|RssFile|VmHWM|Threads):/{print $2}' $s \
+      | paste -sd' ' | awk '{print $2, $3, $4, $1, $5}')
+  done
+  for p in "${ap[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+}
+measure default
+# shellcheck disable=SC2086
+measure unit $unit_flags
