@@ -21,7 +21,7 @@ public final class ConfigSummary {
                         .orElse("/var/run/wireguard/" + c.interfaceName() + ".sock")) + ")");
         row(sb, "gossip", "UDP port " + c.gossipPort() + (c.ipv6() ? " on [::]" : " on 0.0.0.0") + ", " + secret(c));
         row(sb, "lan discovery", c.lanDiscovery()
-                ? "on (broadcast to " + (c.ipv6() ? "[ff05::1]" : "255.255.255.255") + ":" + c.gossipPort() + ")" : "off");
+                ? "on (UDP broadcast to port " + c.gossipPort() + " on every IPv4 LAN interface)" : "off");
         row(sb, "upnp forward", c.upnpForwardExternalPort()
                 .map(p -> "external UDP port " + p + " -> WireGuard listen port").orElse("off"));
         row(sb, "persist file", c.persistFile().map(Object::toString).orElse("none (known endpoints are not saved)"));

@@ -468,6 +468,11 @@ public final class Agent {
         }
 
         @Override
+        public long nowMillis() {
+            return clock.getAsLong();
+        }
+
+        @Override
         public AgentStatus snapshot() {
             return new AgentStatus(config.interfaceName(), wg.kind(), ownKey, lastDevice.listenPort(),
                     gossip.transport().localAddress().getPort(), interfacePresent, lastDevice, externalEndpoint,

@@ -24,4 +24,7 @@ public interface AgentView {
     Optional<InetSocketAddress> externalEndpoint();
 
     AgentStatus snapshot();
+
+    /** The agent's clock (epoch milliseconds), for asking the mesh about ages. */
+    long nowMillis();
 }

@@ -169,9 +169,15 @@ public final class Main {
      * run() returns, so the process exits 0 (the JVM's own handling would exit 143).
      */
     private static int runAgent(Config config) throws InterruptedException {
-        // Add-ons go here as they land: the UPnP forwarder when upnp_forward_external_port is set, the
-        // status socket (issue 7), the metrics endpoint.
-        Agent agent = new Agent(config, List.of());
+        List<AgentService> services = new ArrayList<>();
+        java.util.function.Supplier<String> upnp = () -> "off (upnp_forward_external_port not set)";
+        if (config.upnpForwardExternalPort().isPresent()) {
+            UpnpService u = new UpnpService();
+            services.add(u);
+            upnp = u::summary;
+        }
+        services.add(new ControlService(upnp));
+        Agent agent = new Agent(config, services);
         Signals.onTermination(agent::requestStop);
         // Fallback for other JVM exits (SIGHUP, System.exit elsewhere): still save and clean up.
         Thread hook = new Thread(() -> {

@@ -195,11 +195,12 @@ public final class Mesh {
             }
         }
         for (Peer p : peers.values()) {
-            p.keepalive = KEEPALIVE_PROBING;
-            out.update(PeerUpdate.of(p.config.pubkey()).allowedIps(p.allowedIps).keepalive(KEEPALIVE_PROBING).build());
-            out.send(gossipAddress(p), new Message.Request());
+            out.update(PeerUpdate.of(p.config.pubkey()).allowedIps(p.allowedIps).build());
         }
         // Endpoints are chosen on the first device read: only then do we know who is already connected.
+        // No keepalive and no Request yet: either would make WireGuard attempt a handshake with a peer that
+        // may have no endpoint, and a failed attempt blocks the next one for 5 s (REKEY_TIMEOUT) — the
+        // very attempt our first candidate needs. Connected peers get a Request when drive() sees them.
         return out.actions();
     }
 
@@ -654,10 +655,13 @@ public final class Mesh {
                 .orElse(new Source(SourceKind.WIREGUARD, ""));
     }
 
+    /** Keepalive only together with an endpoint: see start() for why a peer without one gets none. */
     private PeerUpdate fullUpdate(Peer p, InetSocketAddress endpoint) {
-        var b = PeerUpdate.of(p.config.pubkey()).allowedIps(p.allowedIps)
-                .keepalive(p.keepalive > 0 ? p.keepalive : KEEPALIVE_PROBING);
-        if (endpoint != null) b.endpoint(endpoint);
+        var b = PeerUpdate.of(p.config.pubkey()).allowedIps(p.allowedIps);
+        if (endpoint != null) {
+            if (p.keepalive <= 0) p.keepalive = KEEPALIVE_PROBING;
+            b.endpoint(endpoint).keepalive(p.keepalive);
+        }
         return b.build();
     }
 

@@ -28,6 +28,30 @@ public final class Converge {
         return p != null && p.handshakeWithin(seconds);
     }
 
+    /**
+     * x has had a handshake with y at or after {@code sinceEpochSeconds}. Steadier than "within N s": a
+     * connected, idle WireGuard pair handshakes only every two minutes.
+     */
+    public static boolean connectedSince(NatTopology.Host x, NatTopology.Host y, long sinceEpochSeconds) {
+        NatTopology.WgDumpPeer p = x.dump().get(y.publicKey);
+        return p != null && p.latestHandshake() != 0 && p.latestHandshake() >= sinceEpochSeconds;
+    }
+
+    /** Every pair of hosts has handshaked at or after {@code sinceEpochSeconds}, seen from both sides. */
+    public static boolean fullMeshSince(List<NatTopology.Host> hosts, long sinceEpochSeconds) {
+        for (NatTopology.Host x : hosts) {
+            for (NatTopology.Host y : hosts) {
+                if (x != y && !connectedSince(x, y, sinceEpochSeconds)) return false;
+            }
+        }
+        return true;
+    }
+
+    /** Seconds since the epoch, minus one: a handshake in the same second still counts as "after". */
+    public static long nowSeconds() {
+        return System.currentTimeMillis() / 1000 - 1;
+    }
+
     /** x's current endpoint for y (null if none). */
     public static String endpoint(NatTopology.Host x, NatTopology.Host y) {
         NatTopology.WgDumpPeer p = x.dump().get(y.publicKey);

@@ -1,0 +1,46 @@
+package dev.automesh.daemon;
+
+import dev.automesh.control.StatusReport;
+import dev.automesh.mesh.MeshStatus;
+import dev.automesh.net.Counters;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Builds the status report from the live agent; runs on the mesh thread (inside AgentHandle.inspect). */
+final class StatusReports {
+    private StatusReports() {}
+
+    static StatusReport build(AgentView view, String upnp) {
+        long now = view.nowMillis();
+        MeshStatus mesh = view.mesh().status(now);
+        AgentStatus agent = view.snapshot();
+        List<StatusReport.Peer> peers = new ArrayList<>();
+        for (MeshStatus.Peer p : mesh.peers()) {
+            List<StatusReport.Candidate> cands = new ArrayList<>();
+            for (MeshStatus.Candidate c : p.candidates()) {
+                Optional<Long> ago = c.lastTriedAgoMillis().isPresent()
+                        ? Optional.of(c.lastTriedAgoMillis().getAsLong() / 1000) : Optional.empty();
+                cands.add(new StatusReport.Candidate(show(c.address()), c.source().toString(), ago));
+            }
+            peers.add(new StatusReport.Peer(p.name(), p.pubkey(), p.meshAddress().getHostAddress(), p.state().label(),
+                    p.endpoint().map(StatusReports::show), p.endpointSource().map(MeshStatus.Source::toString),
+                    p.handshakeAgeSeconds().isPresent() ? Optional.of(p.handshakeAgeSeconds().getAsLong()) : Optional.empty(),
+                    cands, p.rxBytes(), p.txBytes()));
+        }
+        Counters.Snapshot c = agent.counters();
+        String backend = agent.backendKind() + (agent.interfacePresent() ? "" : " (interface missing, waiting)");
+        return new StatusReport(agent.interfaceName(), backend, agent.ownKey().toString(), agent.listenPort(),
+                agent.gossipPort(), upnp,
+                new StatusReport.Counters(c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(),
+                        c.droppedUndecodable(), c.sendErrors()),
+                peers);
+    }
+
+    /** 198.51.100.1:51820 or [2001:db8::1]:51820, without the resolver's "name/" prefix. */
+    static String show(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}
