@@ -75,6 +75,9 @@ class StatusIT {
         // The control socket exists only once the agent serves it; give it the same time.
         assertTrue(Converge.await(TIMEOUT_MS, () -> status(t.a).exit() != 3), "a's control socket never answered" + logs());
 
+        // The agent sees the handshake at its next WireGuard read (every second).
+        assertTrue(Converge.await(10_000, () -> row(status(t.a).out(), "pub").contains(" connected ")),
+                "status never showed pub connected:\n" + status(t.a).out() + logs());
         // a2 and b run no agent yet: a is connected to pub only, so status says why and exits 1.
         Sh.Result partial = status(t.a);
         assertEquals(1, partial.exit(), partial.out() + partial.err());

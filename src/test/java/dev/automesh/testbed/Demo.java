@@ -67,6 +67,15 @@ public final class Demo {
         int rc = t.a.ns.exec("ping", "-c", "1", "-W", "2", t.b.meshIp).exit();
         System.out.println("  ping from a to b's mesh address " + t.b.meshIp + ": " + (rc == 0 ? "ok" : "FAILED"));
         System.out.println();
+        // What an operator sees on host a (the agent needs a second to notice the newest handshakes).
+        Thread.sleep(1500);
+        System.out.println("`automesh status` on a:");
+        Sh.Result st = Sh.run(List.of("java", "-jar", AgentProcess.jar().toString(), "status", "--socket",
+                AgentProcess.controlSocket(t.a).toString()), 30);
+        st.out().lines().forEach(l -> System.out.println("  " + l));
+        if (!st.err().isBlank()) System.out.println("  " + st.err().strip());
+        System.out.println("  (exit status " + st.exit() + ": 0 = every peer connected)");
+        System.out.println();
         System.out.println("tearing down...");
         Runtime.getRuntime().removeShutdownHook(cleanup);
         cleanup.run();
