@@ -527,6 +527,11 @@ public final class Mesh {
             }
         }
         out.notice(line);
+        if (ep != null) {
+            // Status keeps naming the source the log line named, even if others gossip the address later.
+            p.current = ep;
+            p.currentSource = sourceOf(p, ep, nowMillis);
+        }
         resetBackoff(p);
         p.upgradeFrom = null;
         // Swap tables with it at once rather than waiting for the next change.
@@ -635,8 +640,10 @@ public final class Mesh {
         Map<InetSocketAddress, Learned> origin = learned.getOrDefault(p.b64, Map.of());
         for (TimedEndpoint e : gossip.getOrDefault(p.b64, List.of())) {
             Learned l = origin.get(e.address());
-            out.putIfAbsent(e.address(), new Cand(e.address(),
-                    l != null ? l.source() : new Source(SourceKind.GOSSIP, ""), e.unixSeconds()));
+            // Gossip ranks it (newest first), but an address the config names is shown as the config's.
+            Source src = p.resolved.contains(e.address()) ? new Source(SourceKind.CONFIG, "")
+                    : l != null ? l.source() : new Source(SourceKind.GOSSIP, "");
+            out.putIfAbsent(e.address(), new Cand(e.address(), src, e.unixSeconds()));
         }
         for (InetSocketAddress a : p.resolved) out.putIfAbsent(a, new Cand(a, new Source(SourceKind.CONFIG, ""), 0));
         return List.copyOf(out.values());

@@ -550,6 +550,28 @@ class MeshTest {
         assertEquals(7500, b.candidates().get(0).lastTriedAgoMillis().getAsLong());
         assertEquals("connected", b.state().label());
         assertEquals("no candidates", State.NO_CANDIDATES.label());
+
+        // c gossips the same address, fresher: status still names the source the connection came from,
+        // as the log line did.
+        dev.apply(m.onDatagram(gossipAt("10.9.0.4"), announce(B, "198.51.100.30:5000", S0 + 20), T0 + 21_000));
+        assertEquals("gossip from pub", m.status(T0 + 22_000).peers().get(1).endpointSource().orElseThrow().toString());
+    }
+
+    @Test
+    void anAddressTheConfigNamesIsShownAsTheConfigsEvenWhenGossipedFirst() {
+        Mesh m = mesh(false);
+        dev.apply(m.start(Map.of(), T0));
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        connect(B, "198.51.100.30:5000", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 500));
+        // b gossips where it sees pub before pub's configured name has resolved.
+        dev.apply(m.onDatagram(gossipAt("10.9.0.3"), announce(PUB, PUB_EP, S0), T0 + 600));
+        dev.apply(m.onResolved(PUB, List.of(ep(PUB_EP)), T0 + 700));
+        connect(PUB, PUB_EP, S0 + 1);
+        List<Action> out = m.onDevice(dev.snapshot(), T0 + 1500);
+        assertTrue(only(out, Action.Notice.class).stream().anyMatch(n -> n.line().startsWith("pub connected directly at "
+                + PUB_EP + ", from the config")), out.toString());
+        assertEquals("config", m.status(T0 + 2000).peers().get(0).endpointSource().orElseThrow().toString());
     }
 
     @Test
