@@ -38,6 +38,15 @@ public final class NatTopology implements AutoCloseable {
             this.meshIp = meshIp;
         }
 
+        /** A host in a namespace the caller made (and closes), with fresh keys and wireguard-go up. */
+        public static Host start(String role, Netns ns, String lanIp, String meshIp) {
+            Host h = new Host(role, ns, lanIp, meshIp);
+            h.privateKey = Sh.ok("wg", "genkey").out().strip();
+            h.publicKey = pubkeyOf(h.privateKey);
+            h.startWireGuard(WG_PORT);
+            return h;
+        }
+
         public WireguardGo wg() {
             return wg;
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.automesh.testbed.Miniupnpd;
 import dev.automesh.testbed.Netns;
 import dev.automesh.testbed.Sh;
 import dev.automesh.testbed.WireguardGo;
@@ -101,37 +102,9 @@ class UpnpForwarderRealTest {
             lone.ok("ip", "link", "set", "eth0", "up");
             lone.ok("ip", "link", "set", "eth1", "up");
 
-            // miniupnpd's nft backend needs its chains to exist; the router NATs the LAN and drops
-            // unsolicited WAN traffic unless miniupnpd's chains accept it.
-            Path nft = router.dir().resolve("router.nft");
-            Files.writeString(nft, """
-                    table inet filter {
-                      chain miniupnpd { }
-                      chain prerouting_miniupnpd { }
-                      chain postrouting_miniupnpd { }
-                      chain prerouting { type nat hook prerouting priority dstnat; policy accept; jump prerouting_miniupnpd; }
-                      chain postrouting { type nat hook postrouting priority srcnat; policy accept; jump postrouting_miniupnpd; oifname "wan0" masquerade; }
-                      chain forward { type filter hook forward priority filter; policy drop; ct state established,related accept; iifname "br0" oifname "wan0" accept; jump miniupnpd; }
-                    }
-                    """);
-            router.ok("nft", "-f", nft.toString());
-            Path conf = router.dir().resolve("miniupnpd.conf");
-            Files.writeString(conf, """
-                    ext_ifname=wan0
-                    listening_ip=br0
-                    http_port=5000
-                    ext_ifname6=wan0
-                    secure_mode=yes
-                    enable_natpmp=no
-                    friendly_name=testrouter
-                    uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b
-                    allow 1024-65535 192.168.1.0/24 1024-65535
-                    deny 0-65535 0.0.0.0/0 0-65535
-                    """);
-            Path log = router.dir().resolve("miniupnpd.log");
-            miniupnpd = router.spawn(List.of("miniupnpd", "-d", "-f", conf.toString(), "-P", router.dir().resolve("miniupnpd.pid").toString()), log);
-            waitUntil(() -> contains(log, "HTTP listening on port 5000"), 5000, () -> "miniupnpd did not start: " + read(log));
-        } catch (IOException | RuntimeException e) {
+            // The router NATs the LAN and drops unsolicited WAN traffic unless miniupnpd's chains accept it.
+            miniupnpd = Miniupnpd.start(router, "br0", "192.168.1.0/24", "3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b", true);
+        } catch (RuntimeException e) {
             tearDown();
             throw new IllegalStateException("test bed setup failed: " + e.getMessage(), e);
         }
@@ -253,22 +226,7 @@ class UpnpForwarderRealTest {
         c.ok("ip", "addr", "add", "2001:db8:2::10/64", "dev", "eth0", "nodad");
         c.ok("ip", "link", "set", "eth0", "up");
         c.ok("ip", "route", "add", "default", "via", "192.168.2.1");
-        r2.ok("nft", "-f", router.dir().resolve("router.nft").toString());
-        Path conf = r2.dir().resolve("miniupnpd.conf");
-        Files.writeString(conf, """
-                ext_ifname=wan0
-                listening_ip=lan0
-                http_port=5000
-                secure_mode=yes
-                ipv6_disable=yes
-                enable_natpmp=no
-                uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07c
-                allow 1024-65535 192.168.2.0/24 1024-65535
-                deny 0-65535 0.0.0.0/0 0-65535
-                """);
-        Path log = r2.dir().resolve("miniupnpd.log");
-        r2.spawn(List.of("miniupnpd", "-d", "-f", conf.toString(), "-P", r2.dir().resolve("miniupnpd.pid").toString()), log);
-        waitUntil(() -> contains(log, "HTTP listening on port 5000"), 5000, () -> "second miniupnpd did not start: " + read(log));
+        Miniupnpd.start(r2, "lan0", "192.168.2.0/24", "3d3cec3a-8cf0-11e0-98ee-001a6bd2d07c", false);
 
         Probe p = probe(c, "external=40003", "listen=51820", "ipv6=true", "lease_s=3", "renew_ms=500", "discovery_ms=500");
         p.await(l -> l.equals("ENDPOINT 203.0.114.1:40003"), 15_000);
