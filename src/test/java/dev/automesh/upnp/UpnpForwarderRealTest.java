@@ -150,18 +150,19 @@ class UpnpForwarderRealTest {
         String aSees = field(uapi(wa.socket(), "get=1\n\n"), "endpoint");
         assertTrue(aSees.startsWith("203.0.114.2:"), "a learned b's WAN address, got " + aSees);
 
-        // Renewal: watch for longer than the 3 s lease; it must never lapse and must go back up.
-        long until = System.nanoTime() + 4_500_000_000L;
-        int prev = lease0;
-        boolean rose = false;
+        // Renewal: the mapping was made with a 3 s lease; watched for well past that (from first sight),
+        // it must never lapse. (Whether the remaining lease visibly rises depends on when renewals fall
+        // relative to the router's whole seconds, so that is not asserted.)
+        long seenAt = System.nanoTime();
+        long until = seenAt + 4_500_000_000L;
         while (System.nanoTime() < until) {
             Optional<Integer> l = lease(40000);
             assertTrue(l.isPresent(), "mapping lapsed instead of being renewed:\n" + listing() + "\n" + p.log());
-            rose |= l.get() > prev;
-            prev = l.get();
+            assertTrue(l.get() >= 1 && l.get() <= 3, "lease stays finite (<= 3 s), router shows " + l.get());
             Thread.sleep(300);
         }
-        assertTrue(rose, "remaining lease never went back up: not renewed");
+        long mappedFor = (System.nanoTime() - seenAt) / 1_000_000;
+        assertTrue(mappedFor > (lease0 + 1) * 1000L, "watched for " + mappedFor + " ms only");
         // IPv6: the pinhole lets b's packets in to a's global address (the router's forward policy is drop).
         assertEquals(1, p.log().lines().filter(l -> l.contains("UPnP: IPv6 pinhole open for UDP [2001:db8:1::10]:51820")).count(),
                 "pinhole opened and said once:\n" + p.log());

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.TestFactory;
  */
 class KernelWireGuardGuestTest {
     private static final List<String> FULL_CAPS = List.of(
-            "dev.automesh.wg.KernelWireGuardContractInGuest", "dev.automesh.wg.KernelWireGuardInGuest");
+            "dev.automesh.wg.KernelWireGuardContractInGuest", "dev.automesh.wg.KernelWireGuardInGuest",
+            "dev.automesh.daemon.AgentKernelInGuest");
     private static final List<String> NO_CAP = List.of("dev.automesh.wg.KernelWireGuardNoCapInGuest");
 
     @TestFactory
