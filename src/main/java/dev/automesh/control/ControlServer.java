@@ -9,6 +9,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * report itself is built on the mesh thread through {@code source}.
  */
 public final class ControlServer implements AutoCloseable {
+    /** A request line must arrive, and the answer be taken, within this time. */
+    static final long CLIENT_TIMEOUT_SECONDS = 10;
+    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "automesh-control-timeout");
+        t.setDaemon(true);
+        return t;
+    });
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     private static final int MAX_REQUEST = 256;
 
@@ -44,7 +56,7 @@ public final class ControlServer implements AutoCloseable {
             Thread t = new Thread(r, "automesh-control-conn");
             t.setDaemon(true);
             return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
+        }, new ThreadPoolExecutor.AbortPolicy());
         this.acceptor = new Thread(this::acceptLoop, "automesh-control");
         this.acceptor.setDaemon(true);
     }
@@ -56,7 +68,11 @@ public final class ControlServer implements AutoCloseable {
     public static ControlServer start(Path path, Supplier<CompletableFuture<StatusReport>> source) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        if (Files.exists(path)) {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            if (!isSocket(path)) {
+                // A mistyped control_socket (the config file, say) must not be deleted as "stale".
+                throw new IOException(path + " exists and is not a socket; remove it or set another control_socket");
+            }
             try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 throw new IOException("another automesh agent already serves " + path
                         + " (set a different control_socket for a second agent)");
@@ -86,7 +102,11 @@ public final class ControlServer implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel c = server.accept();
-                workers.execute(() -> serve(c));
+                try {
+                    workers.execute(() -> serve(c));
+                } catch (RejectedExecutionException busy) {
+                    c.close(); // all workers busy: the client sees EOF at once instead of hanging
+                }
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -96,6 +116,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel c) {
+        // A client that connects and never sends its line must not keep a worker: close it after a while.
+        ScheduledFuture<?> deadline = timeouts.schedule(() -> {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing is all we wanted
+            }
+        }, CLIENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         try (c) {
             String request = readLine(c);
             String response;
@@ -110,6 +138,16 @@ public final class ControlServer implements AutoCloseable {
             while (out.hasRemaining()) c.write(out);
         } catch (Exception e) {
             log.debug("control request failed: {}", e.toString());
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private static boolean isSocket(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000) == 0140000;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
         }
     }
 
@@ -133,6 +171,7 @@ public final class ControlServer implements AutoCloseable {
             // closing anyway
         }
         workers.shutdownNow();
+        timeouts.shutdownNow();
         try {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {

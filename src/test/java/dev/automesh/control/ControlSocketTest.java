@@ -65,6 +65,35 @@ class ControlSocketTest {
     }
 
     @Test
+    void silentClientsDoNotBlockStatus() throws Exception {
+        Path sock = dir.resolve("automesh.sock");
+        List<java.nio.channels.SocketChannel> idle = new java.util.ArrayList<>();
+        try (ControlServer s = ControlServer.start(sock, () -> CompletableFuture.completedFuture(report(true)))) {
+            // More silent clients than workers: they connect and never send their line.
+            for (int i = 0; i < 8; i++) idle.add(java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(sock)));
+            Thread.sleep(200);
+            long t0 = System.nanoTime();
+            Run r;
+            do {
+                r = status(sock, false);
+            } while (r.exit() != 0 && System.nanoTime() - t0 < (ControlServer.CLIENT_TIMEOUT_SECONDS + 5) * 1_000_000_000L);
+            assertEquals(0, r.exit(), "status answered despite silent clients: " + r.err());
+        } finally {
+            for (var c : idle) c.close();
+        }
+    }
+
+    @Test
+    void aFileThatIsNotASocketIsNeverDeleted() throws Exception {
+        Path notASocket = dir.resolve("config.toml");
+        Files.writeString(notASocket, "interface = \"wg0\"\n");
+        var e = assertThrows(java.io.IOException.class,
+                () -> ControlServer.start(notASocket, () -> CompletableFuture.completedFuture(report(true))));
+        assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
+        assertEquals("interface = \"wg0\"\n", Files.readString(notASocket));
+    }
+
+    @Test
     void socketIsGroupReadableOnly() throws Exception {
         Path sock = dir.resolve("automesh.sock");
         try (ControlServer s = ControlServer.start(sock, () -> CompletableFuture.completedFuture(report(true)))) {
@@ -80,9 +109,11 @@ class ControlSocketTest {
         assertEquals(1, missing.err().strip().lines().count());
         // A stale socket file whose agent died: still a clear error, and a new agent can take it over.
         Path sock = dir.resolve("stale.sock");
-        ControlServer dead = ControlServer.start(sock, () -> CompletableFuture.completedFuture(report(true)));
-        dead.close();
-        Files.createFile(sock);
+        // An agent killed with SIGKILL leaves its socket file behind: bind one and close it without unlinking.
+        try (var raw = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            raw.bind(java.net.UnixDomainSocketAddress.of(sock));
+        }
+        assertTrue(Files.exists(sock));
         Run stale = status(sock, false);
         assertEquals(ControlClient.NO_AGENT, stale.exit());
         assertTrue(stale.err().contains("no agent answers"), stale.err());
