@@ -65,7 +65,15 @@ public final class ConfigLoader {
 
     /** @throws ConfigException with file:line:column, key path and the fix, as one line */
     public static Config load(Path file) throws ConfigException {
-        return new Reader(file, null).read();
+        return new Reader(file, null, true).read();
+    }
+
+    /**
+     * As {@link #load(Path)} without reading {@code gossip_secret_file} (the secret is then ""): for
+     * `automesh status`, run by members of the socket's group who may not read a root-only secret.
+     */
+    public static Config loadWithoutSecret(Path file) throws ConfigException {
+        return new Reader(file, null, false).read();
     }
 
     /**
@@ -73,7 +81,7 @@ public final class ConfigLoader {
      * (e.g. a container image being built), the way the daemon would see it inside that root.
      */
     static Config load(Path file, Path sysroot) throws ConfigException {
-        return new Reader(file, sysroot).read();
+        return new Reader(file, sysroot, true).read();
     }
 
     /** One validation pass over one file. Holds the text so positions can point at values. */
@@ -83,10 +91,13 @@ public final class ConfigLoader {
         private final Path sysroot;
         private String[] lines = new String[0];
 
-        Reader(Path file, Path sysroot) {
+        private final boolean readSecretFile;
+
+        Reader(Path file, Path sysroot, boolean readSecretFile) {
             this.file = file;
             this.name = file.toString();
             this.sysroot = sysroot;
+            this.readSecretFile = readSecretFile;
         }
 
         Config read() throws ConfigException {
@@ -124,7 +135,7 @@ public final class ConfigLoader {
                         + toml.inputPositionOf(List.of(earlier)).line() + "); keep only one of them");
             } else if (secret.isPresent()) {
                 gossipSecret = secret.get();
-            } else if (secretFile.isPresent()) {
+            } else if (secretFile.isPresent() && readSecretFile) {
                 gossipSecret = readSecret(toml, secretFile.get());
             }
 

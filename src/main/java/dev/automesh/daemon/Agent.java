@@ -57,6 +57,7 @@ public final class Agent {
 
     static final long PERSIST_DEBOUNCE_MILLIS = 1500;
     static final long DNS_REFRESH_MILLIS = 5 * 60_000;
+    static final long DNS_RETRY_MILLIS = 15_000;
     /** How long shutdown may spend on the final save and on closing add-ons. */
     static final long SHUTDOWN_STEP_MILLIS = 300;
     /** Add-ons get this long, together, to close at shutdown. */
@@ -90,8 +91,10 @@ public final class Agent {
     private Optional<InetSocketAddress> externalEndpoint = Optional.empty();
     private final Set<String> reportedBugs = new HashSet<>();
 
-    // DNS-thread state: last failure per host, so a dead name is logged once, not every 5 minutes.
+    // DNS-thread state: last failure per host, so a dead name is logged once, not at every retry.
     private final Map<String, String> dnsFailures = new LinkedHashMap<>();
+    private boolean dnsRetryPending;
+    private volatile ScheduledExecutorService dnsExec;
 
     public Agent(Config config, List<AgentService> services) {
         this(config, services,
@@ -169,7 +172,7 @@ public final class Agent {
 
         ScheduledExecutorService persistExec = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("automesh-persist", true));
-        ScheduledExecutorService dnsExec = Executors.newSingleThreadScheduledExecutor(
+        dnsExec = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("automesh-dns", true));
         ExecutorService serviceExec = Executors.newCachedThreadPool(new DefaultThreadFactory("automesh-addon", true));
         Debouncer<Map<String, List<TimedEndpoint>>> persist = store
@@ -201,13 +204,13 @@ public final class Agent {
                     config.peers().size(), store.map(s -> ", state file " + s.file()).orElse(""));
             AgentHandle handle = new Handle();
             for (AgentService s : services) {
-                serviceExec.execute(() -> {
+                starting.add(serviceExec.submit(() -> {
                     try {
                         s.start(handle);
                     } catch (Exception | LinkageError e) {
                         log.warn("{} did not start: {}", s.name(), e.getMessage());
                     }
-                });
+                }));
             }
             started.complete(handle);
 
@@ -223,10 +226,11 @@ public final class Agent {
             }
             // Save first: it matters most and is fast. Then add-ons, in parallel and time-bounded (a UPnP
             // router that does not answer must not hold up the exit; its lease expires on its own).
-            if (persist != null && finalState != null) {
-                if (!persist.flush(finalState, SHUTDOWN_STEP_MILLIS)) {
-                    log.warn("saving {} at shutdown did not finish in time", store.get().file());
-                }
+            if (persist != null) {
+                // The mesh thread may be stuck in a slow WireGuard read: then save what is already pending.
+                boolean done = finalState != null ? persist.flush(finalState, SHUTDOWN_STEP_MILLIS)
+                        : persist.flushPending(SHUTDOWN_STEP_MILLIS);
+                if (!done) log.warn("saving {} at shutdown did not finish in time", store.get().file());
             }
             closeServices(serviceExec, SERVICES_CLOSE_MILLIS);
             return EXIT_OK;
@@ -235,16 +239,37 @@ public final class Agent {
             dnsExec.shutdownNow();
             persistExec.shutdownNow();
             serviceExec.shutdownNow();
-            // The event loop ends with the channel; only then is the WireGuard handle ours to close.
+            // The WireGuard handle belongs to the mesh thread: close it there, after any read in progress.
+            // If that thread is stuck (a read blocked up to its timeout), close it from here, which also
+            // unblocks the read; we are exiting either way.
+            boolean closedOnLoop = false;
+            if (loop != null) {
+                try {
+                    loop.submit(wg::close).get(1000, TimeUnit.MILLISECONDS);
+                    closedOnLoop = true;
+                } catch (Exception e) {
+                    log.debug("closing WireGuard on the mesh thread: {}", e.toString());
+                }
+            }
             if (gossip != null) gossip.close();
-            wg.close();
+            if (!closedOnLoop) wg.close();
             log.info("stopped");
         }
     }
 
     private Debouncer<Map<String, List<TimedEndpoint>>> persist;
+    private final List<java.util.concurrent.Future<?>> starting = new ArrayList<>();
 
     private void closeServices(ExecutorService exec, long millis) {
+        // A service still starting would otherwise create what close() already missed (a socket, a mapping).
+        long deadline = System.nanoTime() + millis * 1_000_000 / 2;
+        for (java.util.concurrent.Future<?> f : starting) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                // not started in time (or failed): close it anyway
+            }
+        }
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (AgentService s : services) {
             closing.add(CompletableFuture.runAsync(() -> {
@@ -289,6 +314,11 @@ public final class Agent {
 
     private void poll() {
         if (stopping) return;
+        // Netty cancels a periodic task that throws: nothing may escape, or the agent silently stops polling.
+        guarded("poll", this::pollOnce);
+    }
+
+    private void pollOnce() {
         long now = clock.getAsLong();
         try {
             WgDevice d = wg.read();
@@ -366,9 +396,10 @@ public final class Agent {
     // ---- DNS thread ----
 
     private void resolveEndpoints() {
+        boolean anyFailed = false;
         for (PeerConfig p : config.peers()) {
             if (stopping) return;
-            if (p.endpoint().isEmpty()) continue;
+            if (p.endpoint().isEmpty() || p.pubkey().equals(ownKey)) continue;
             HostPort hp = p.endpoint().get();
             List<InetSocketAddress> addrs = new ArrayList<>();
             try {
@@ -377,15 +408,28 @@ public final class Agent {
             } catch (UnknownHostException e) {
                 String msg = e.getMessage();
                 if (!Objects.equals(dnsFailures.put(hp.host(), msg), msg)) {
-                    log.warn("cannot resolve endpoint {} of peer {}: {}; retrying every {} min", hp, p.displayName(),
-                            msg, DNS_REFRESH_MILLIS / 60_000);
+                    log.warn("cannot resolve endpoint {} of peer {}: {}; retrying every {} s (its last addresses, if any, stay in use)",
+                            hp, p.displayName(), msg, DNS_RETRY_MILLIS / 1000);
                 }
+            }
+            if (addrs.isEmpty()) {
+                // Keep what resolved before: a DNS outage must not take a working endpoint away.
+                anyFailed = true;
+                continue;
             }
             WgKey key = p.pubkey();
             List<InetSocketAddress> result = List.copyOf(addrs);
             loop.execute(() -> {
                 if (!stopping) guarded("dns", () -> execute(mesh.onResolved(key, result, clock.getAsLong())));
             });
+        }
+        // A name that failed (typically at boot, before the network is up) is retried soon, not in 5 minutes.
+        if (anyFailed && !stopping && !dnsRetryPending) {
+            dnsRetryPending = true;
+            dnsExec.schedule(() -> {
+                dnsRetryPending = false;
+                resolveEndpoints();
+            }, DNS_RETRY_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -423,7 +467,8 @@ public final class Agent {
             Objects.requireNonNull(endpoint);
             try {
                 loop.execute(() -> {
-                    if (stopping || endpoint.equals(externalEndpoint)) return;
+                    if (stopping) return;
+                    // Repeats too: the mesh re-announces an unchanged endpoint when it gets old.
                     externalEndpoint = endpoint;
                     guarded("external endpoint", () -> execute(mesh.onExternalEndpoint(endpoint, clock.getAsLong())));
                 });

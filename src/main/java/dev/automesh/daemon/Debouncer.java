@@ -42,6 +42,15 @@ final class Debouncer<T> {
         if (v != null) action.accept(v);
     }
 
+    /** For shutdown when no fresh value can be had: runs the action now with the pending value, if any. */
+    boolean flushPending(long timeoutMillis) {
+        T v;
+        synchronized (this) {
+            v = latest;
+        }
+        return v == null || flush(v, timeoutMillis);
+    }
+
     /**
      * Drops anything pending and runs the action with {@code value} now, waiting up to
      * {@code timeoutMillis} for it (after any action already running). For shutdown.

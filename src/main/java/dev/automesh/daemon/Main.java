@@ -110,7 +110,7 @@ public final class Main {
             if (positional.size() > 1) return usage(err, "unexpected argument " + positional.get(1));
             if (socket == null && !positional.isEmpty()) {
                 try {
-                    socket = ConfigLoader.load(Path.of(positional.get(0))).controlSocket();
+                    socket = ConfigLoader.loadWithoutSecret(Path.of(positional.get(0))).controlSocket();
                 } catch (ConfigException e) {
                     err.println(e.getMessage());
                     return EXIT_CONFIG;
@@ -149,6 +149,11 @@ public final class Main {
             return runner.run(config);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return EXIT_SOFTWARE;
+        } catch (RuntimeException e) {
+            // A bug, not an operator error: one line with what to report, and the status systemd expects.
+            err.println("automesh: internal error running the agent for " + file + ": " + e
+                    + " (please report, with the log at debug level)");
             return EXIT_SOFTWARE;
         }
     }

@@ -27,6 +27,16 @@ class DebouncerTest {
     }
 
     @Test
+    void flushPendingSavesWhatWaitsAndNothingWhenNothingWaits() {
+        Debouncer<Integer> d = debouncer(60_000);
+        assertTrue(d.flushPending(1000), "nothing pending is not a failure");
+        assertTrue(saved.isEmpty());
+        d.submit(7);
+        assertTrue(d.flushPending(1000));
+        assertEquals(List.of(7), saved, "the pending value is saved at once, not after the delay");
+    }
+
+    @Test
     void aBurstIsSavedOnceWithTheLatestValueAfterTheDelay() throws Exception {
         Debouncer<Integer> d = debouncer(150);
         long t0 = System.nanoTime();

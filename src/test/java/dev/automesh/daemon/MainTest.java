@@ -142,6 +142,33 @@ class MainTest {
     }
 
     @Test
+    void statusWithAConfigNeedsOnlyItsSocketNotTheSecret(@TempDir Path dir) throws Exception {
+        // The secret file is missing (as if readable by root only): status must still find the socket.
+        Path cfg = dir.resolve("c.toml");
+        Files.writeString(cfg, "interface = \"wg0\"\ngossip_port = 1666\ngossip_secret_file = \"" + dir.resolve("absent")
+                + "\"\ncontrol_socket = \"" + dir.resolve("ctl.sock") + "\"\n");
+        Outcome o = cli("status", cfg.toString());
+        assertEquals(3, o.exit(), o.err());
+        assertTrue(o.err().contains(dir.resolve("ctl.sock").toString()), o.err());
+        assertEquals(Main.EXIT_CONFIG, cli("check", cfg.toString()).exit(), "check still reads the secret");
+    }
+
+    @Test
+    void anInternalErrorInTheAgentExits70OnOneLine(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("c.toml");
+        Files.writeString(cfg, "interface = \"wg0\"\ngossip_port = 1666\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(new String[] {cfg.toString()}, Map.of(), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8), c -> {
+                    throw new IllegalStateException("boom");
+                });
+        assertEquals(Main.EXIT_SOFTWARE, exit);
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, e.lines().count(), e);
+        assertTrue(e.contains("internal error") && e.contains("boom"), e);
+    }
+
+    @Test
     void syslogPrefixesFollowTheLevelWord() throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         try (var s = new PrintStream(new LogSetup.SyslogPrefixStream(sink), true, StandardCharsets.UTF_8)) {
