@@ -692,6 +692,9 @@ public final class ConfigLoader {
         String alias = ALIASES.get(u.replace("-", "_"));
         if (alias == null) alias = ALIASES.get(u.replace("-", "").replace("_", ""));
         if (alias != null && known.contains(alias)) return alias;
+        // No known key is near a long one, and the distance table grows with the length: a hostile
+        // megabyte-long key must not cost the agent's small heap.
+        if (u.length() > 64) return null;
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String k : known) {

@@ -1,8 +1,5 @@
 package dev.automesh.config;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.Objects;
 
 /**
@@ -15,11 +12,6 @@ public record HostPort(String host, int port) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " out of range 1-65535");
         }
-    }
-
-    /** Resolves now (may block on DNS); the caller chooses the thread. */
-    public InetSocketAddress resolve() throws UnknownHostException {
-        return new InetSocketAddress(InetAddress.getByName(host), port);
     }
 
     @Override

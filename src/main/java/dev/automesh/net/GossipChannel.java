@@ -30,10 +30,6 @@ public final class GossipChannel {
         this.counters = counters;
     }
 
-    public static GossipChannel bind(int port, boolean ipv6, GossipCipher cipher, Receiver receiver) {
-        return bind(Optional.empty(), port, ipv6, cipher, receiver);
-    }
-
     /** On a given local address when present (tests run several agents on loopback addresses). */
     public static GossipChannel bind(Optional<InetAddress> address, int port, boolean ipv6, GossipCipher cipher,
                                      Receiver receiver) {

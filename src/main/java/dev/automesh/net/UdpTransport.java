@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UdpTransport implements AutoCloseable {
     /** Largest datagram read: gossip messages are far smaller; an Ethernet MTU is plenty. */
-    public static final int MAX_DATAGRAM = 1500;
+    public static final int MAX_DATAGRAM = dev.automesh.wire.WireCodec.MAX_DATAGRAM;
 
     /** Receives one datagram on the event loop; {@code bytes} belongs to the handler. */
     @FunctionalInterface

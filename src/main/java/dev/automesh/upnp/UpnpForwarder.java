@@ -36,7 +36,8 @@ import org.xml.sax.SAXException;
  * once per change of state or reason, not per attempt. {@link #close()} deletes the mapping.
  *
  * <p>The callback runs on the forwarder thread; it must only hand the value over (e.g. post it to the
- * mesh thread). {@code Optional.empty()} means: the endpoint previously reported is no longer valid.
+ * mesh thread). It is called after each successful renewal too. {@code Optional.empty()} means: the
+ * endpoint previously reported is no longer valid.
  */
 public final class UpnpForwarder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UpnpForwarder.class);
@@ -354,8 +355,12 @@ public final class UpnpForwarder implements AutoCloseable {
         return d.compareTo(settings.retryMax()) > 0 ? settings.retryMax() : d;
     }
 
+    /**
+     * Every successful mapping or renewal reports the endpoint, unchanged or not: the mesh re-announces
+     * an old one now and then (its timestamp must stay among the five newest). Losses are reported once.
+     */
     private void report(Optional<InetSocketAddress> endpoint) {
-        if (endpoint.equals(reported)) return;
+        if (endpoint.isEmpty() && reported.isEmpty()) return;
         reported = endpoint;
         try {
             onExternalEndpoint.accept(endpoint);

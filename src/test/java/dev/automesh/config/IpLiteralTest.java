@@ -83,6 +83,7 @@ class IpLiteralTest {
         assertEquals("address", ConfigLoader.suggest("AllowedIPs", ConfigLoader.PEER_KEYS));
         assertEquals("endpoint", ConfigLoader.suggest("endpoints", ConfigLoader.PEER_KEYS));
         assertNull(ConfigLoader.suggest("colour", top));
+        assertNull(ConfigLoader.suggest("x".repeat(1_000_000), top), "a huge key is just unknown (no 100 MB distance table)");
         assertEquals(1, ConfigLoader.editDistance("ab", "ba"));
         assertEquals(3, ConfigLoader.editDistance("kitten", "sitting"));
     }
