@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class UpnpService implements AgentService {
     private volatile UpnpForwarder forwarder;
+    private volatile String startError;
 
     @Override
     public String name() {
@@ -19,18 +20,25 @@ final class UpnpService implements AgentService {
 
     @Override
     public void start(AgentHandle agent) throws Exception {
-        int listenPort = agent.status().get(5, TimeUnit.SECONDS).listenPort();
-        Optional<UpnpSettings> settings = UpnpSettings.fromConfig(agent.config(), listenPort);
-        if (settings.isEmpty()) return;
-        UpnpForwarder f = new UpnpForwarder(settings.get(), agent::externalEndpoint);
-        forwarder = f;
-        f.start();
+        try {
+            int listenPort = agent.status().get(5, TimeUnit.SECONDS).listenPort();
+            Optional<UpnpSettings> settings = UpnpSettings.fromConfig(agent.config(), listenPort);
+            if (settings.isEmpty()) return;
+            UpnpForwarder f = new UpnpForwarder(settings.get(), agent::externalEndpoint);
+            forwarder = f;
+            f.start();
+        } catch (Exception | LinkageError e) {
+            startError = String.valueOf(e.getMessage());
+            throw e;
+        }
     }
 
     /** One line for `automesh status`. */
     String summary() {
         UpnpForwarder f = forwarder;
-        return f == null ? "starting" : f.status().summary();
+        if (f != null) return f.status().summary();
+        String e = startError;
+        return e != null ? "not started: " + e : "starting";
     }
 
     @Override

@@ -228,8 +228,11 @@ public final class Mesh {
             lanNextMillis = nowMillis;
         }
         listenPort = device.listenPort();
+        // One pass over the device's peers, not one per configured peer: this runs every second.
+        Map<WgKey, WgPeer> byKey = new HashMap<>();
+        for (WgPeer w : device.peers()) byKey.put(w.publicKey(), w);
         for (Peer p : peers.values()) {
-            Optional<WgPeer> wp = device.peer(p.config.pubkey());
+            Optional<WgPeer> wp = Optional.ofNullable(byKey.get(p.config.pubkey()));
             p.present = wp.isPresent();
             if (wp.isEmpty()) {
                 // Removed behind our back (or the interface was recreated): configure it again in full.
