@@ -74,7 +74,7 @@ public final class ConfigSummary {
     }
 
     private static String hostPort(String host, int port) {
-        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+        return HostPort.format(host, port);
     }
 
     private static String clip(String s, int n) {

@@ -16,6 +16,16 @@ public record HostPort(String host, int port) {
 
     @Override
     public String toString() {
+        return format(host, port);
+    }
+
+    /** host:port, or [v6]:port: how automesh writes every endpoint (config, logs, status). */
+    public static String format(String host, int port) {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    /** A socket address the same way, by its IP (never the resolver's "name/" prefix). */
+    public static String format(java.net.InetSocketAddress a) {
+        return format(a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString(), a.getPort());
     }
 }

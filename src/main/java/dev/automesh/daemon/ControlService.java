@@ -1,5 +1,6 @@
 package dev.automesh.daemon;
 
+import dev.automesh.config.HostPort;
 import dev.automesh.control.ControlServer;
 import dev.automesh.control.MetricsServer;
 import dev.automesh.control.StatusReport;
@@ -38,7 +39,7 @@ final class ControlService implements AgentService {
         log.info("status socket {}", control.path());
         if (agent.config().metricsAddress().isPresent()) {
             metrics = MetricsServer.start(agent.config().metricsAddress().get(), source);
-            log.info("metrics at http://{}/metrics", StatusReports.show(metrics.address()));
+            log.info("metrics at http://{}/metrics", HostPort.format(metrics.address()));
         }
     }
 

@@ -1,9 +1,9 @@
 package dev.automesh.daemon;
 
+import dev.automesh.config.HostPort;
 import dev.automesh.control.StatusReport;
 import dev.automesh.mesh.MeshStatus;
 import dev.automesh.net.Counters;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,10 +22,10 @@ final class StatusReports {
             for (MeshStatus.Candidate c : p.candidates()) {
                 Optional<Long> ago = c.lastTriedAgoMillis().isPresent()
                         ? Optional.of(c.lastTriedAgoMillis().getAsLong() / 1000) : Optional.empty();
-                cands.add(new StatusReport.Candidate(show(c.address()), c.source().toString(), ago));
+                cands.add(new StatusReport.Candidate(HostPort.format(c.address()), c.source().toString(), ago));
             }
             peers.add(new StatusReport.Peer(p.name(), p.pubkey(), p.meshAddress().getHostAddress(), p.state().label(),
-                    p.endpoint().map(StatusReports::show), p.endpointSource().map(MeshStatus.Source::toString),
+                    p.endpoint().map(HostPort::format), p.endpointSource().map(MeshStatus.Source::toString),
                     p.handshakeAgeSeconds().isPresent() ? Optional.of(p.handshakeAgeSeconds().getAsLong()) : Optional.empty(),
                     cands, p.rxBytes(), p.txBytes()));
         }
@@ -36,11 +36,5 @@ final class StatusReports {
                 new StatusReport.Counters(c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(),
                         c.droppedUndecodable(), c.sendErrors()),
                 peers);
-    }
-
-    /** 198.51.100.1:51820 or [2001:db8::1]:51820, without the resolver's "name/" prefix. */
-    static String show(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }

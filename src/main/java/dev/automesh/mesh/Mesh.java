@@ -1,5 +1,6 @@
 package dev.automesh.mesh;
 
+import dev.automesh.config.HostPort;
 import dev.automesh.config.PeerConfig;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.MeshStatus.Source;
@@ -518,7 +519,7 @@ public final class Mesh {
     private void onConnected(Peer p, State before, long nowMillis, Out out) {
         InetSocketAddress ep = p.deviceEndpoint.orElse(p.current);
         String line = p.name + " connected " + (p.state == State.LAN ? "on the LAN" : "directly") + " at "
-                + (ep == null ? "?" : format(ep));
+                + (ep == null ? "?" : HostPort.format(ep));
         if (ep != null) {
             Source s = sourceOf(p, ep, nowMillis);
             line += ", " + s.describe();
@@ -552,7 +553,7 @@ public final class Mesh {
                 p.current = p.upgradeFrom;
                 p.currentSource = sourceOf(p, p.upgradeFrom, nowMillis);
             } else {
-                out.notice(p.name + " moved to its LAN endpoint " + format(p.lan));
+                out.notice(p.name + " moved to its LAN endpoint " + HostPort.format(p.lan));
                 out.update(PeerUpdate.of(p.config.pubkey()).keepalive(KEEPALIVE_CONNECTED).build());
             }
             p.keepalive = KEEPALIVE_CONNECTED;
@@ -679,10 +680,6 @@ public final class Mesh {
         return new InetSocketAddress(p.config.address(), settings.gossipPort());
     }
 
-    private static String format(InetSocketAddress a) {
-        String h = a.getAddress().getHostAddress();
-        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
-    }
 
     /** Collects the actions of one event: peer changes first, in one batch, so a Ping follows its endpoint. */
     private static final class Out {
