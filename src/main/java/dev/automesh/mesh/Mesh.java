@@ -506,6 +506,7 @@ public final class Mesh {
                     p.currentJudged = true;
                     out.notice(p.name + (p.live(nowMillis)
                             ? " went silent: nothing received for " + (nowMillis - p.rxChangedMillis) / 1000 + " s"
+                            : p.handshakeS == 0 ? " disconnected: WireGuard has no session with it (interface recreated?)"
                             : " disconnected: last handshake " + (nowMillis / 1000 - p.handshakeS) + " s ago")
                             + "; probing " + candidates(p, nowMillis).size() + " candidate endpoints");
                 } else if (p.state != before && p.state == State.NO_CANDIDATES) {

@@ -40,7 +40,7 @@ class UpnpAgentIT {
     @BeforeEach
     void up() {
         Facility.requireRoot();
-        Facility.requireCommands("ip", "nft", "conntrack", "miniupnpd", "wireguard-go", "wg", "unshare", "java");
+        Facility.requireCommands("ip", "nft", "conntrack", "miniupnpd", "upnpc", "wireguard-go", "wg", "unshare", "java");
         String base = Netns.uniqueName("amu");
         router = ns(base + "r");
         Netns na = ns(base + "a"), nb = ns(base + "b");
@@ -105,7 +105,25 @@ class UpnpAgentIT {
         });
         assertTrue(back, "b did not reconnect to a through " + mapped + logs());
         assertEquals(0, b.ns.exec("ping", "-c", "1", "-W", "3", a.meshIp).exit(), "no traffic through the tunnel" + logs());
-        assertTrue(agents.get(1).log().contains("a connected directly at " + ROUTER_WAN + ":" + EXTERNAL_PORT),
+        // The agent notices at its next WireGuard read (every second).
+        assertTrue(Converge.await(5_000, () -> agents.get(1).log().contains("a connected directly at " + ROUTER_WAN + ":" + EXTERNAL_PORT)),
                 "b's state-change line" + logs());
+
+        // a's interface comes back on another port (say, a reboot with a random ListenPort): the agent
+        // moves the mapping, and b gets through the same external port again.
+        a.startWireGuard(51999);
+        assertTrue(Converge.await(60_000, () -> mappings().contains("UDP " + EXTERNAL_PORT + "->192.168.1.10:51999")),
+                "the mapping was not moved to port 51999:\n" + mappings() + logs());
+        // The router still has b's flow to the external port DNAT-ed to the old internal port, and b's
+        // probes keep that entry alive: routers move a flow only when its entry expires. Expire it.
+        router.exec("conntrack", "-F");
+        long moved = Converge.nowSeconds();
+        assertTrue(Converge.await(120_000, () -> Converge.connectedSince(b, a, moved) && Converge.connectedSince(a, b, moved)),
+                "b did not reconnect to a's new port through the mapping" + logs());
+        assertEquals(ROUTER_WAN + ":" + EXTERNAL_PORT, b.dump().get(a.publicKey).endpoint(), logs());
+    }
+
+    private String mappings() {
+        return a.ns.exec("upnpc", "-u", "http://192.168.1.1:5000/rootDesc.xml", "-l").out();
     }
 }

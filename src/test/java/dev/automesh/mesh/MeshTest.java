@@ -575,6 +575,18 @@ class MeshTest {
     }
 
     @Test
+    void aConnectedPeerWhoseSessionVanishedIsNotSaidToBeDecadesOld() {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 1000));
+        dev.peers.remove(PUB); // the interface was recreated: peers and sessions gone
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 2000)); // configured again, without a session
+        List<Action> out = m.onDevice(dev.snapshot(), T0 + 3000);
+        List<String> lines = only(out, Action.Notice.class).stream().map(Action.Notice::line).toList();
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pub disconnected: WireGuard has no session with it")), lines.toString());
+    }
+
+    @Test
     void peerRemovedBehindOurBackIsConfiguredAgain() {
         Mesh m = started(false, T0);
         dev.peers.remove(PUB);
