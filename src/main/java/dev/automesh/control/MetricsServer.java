@@ -90,6 +90,12 @@ public final class MetricsServer implements AutoCloseable {
         single(sb, "automesh_gossip_dropped_undecryptable_total", "datagrams dropped: did not decrypt", c.droppedUndecryptable());
         single(sb, "automesh_gossip_dropped_undecodable_total", "datagrams dropped: decrypted but not a message", c.droppedUndecodable());
         single(sb, "automesh_gossip_send_errors_total", "datagrams that could not be sent", c.sendErrors());
+        counter(sb, "automesh_gossip_ignored_total", "gossip entries the mesh ignored, by reason");
+        ignored(sb, "bad_pubkey", c.ignoredBadPubkeys());
+        ignored(sb, "bad_endpoint", c.ignoredBadEndpoints());
+        ignored(sb, "future_timestamp", c.ignoredFutureTimestamps());
+        ignored(sb, "unknown_peer_over_limit", c.ignoredUnknownPeers());
+        ignored(sb, "foreign_lan_broadcast", c.ignoredForeignBroadcasts());
         return sb.toString();
     }
 
@@ -99,6 +105,10 @@ public final class MetricsServer implements AutoCloseable {
 
     private static void counter(StringBuilder sb, String name, String help) {
         sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n");
+    }
+
+    private static void ignored(StringBuilder sb, String reason, long v) {
+        sb.append("automesh_gossip_ignored_total{reason=\"").append(reason).append("\"} ").append(v).append('\n');
     }
 
     private static void single(StringBuilder sb, String name, String help, long v) {

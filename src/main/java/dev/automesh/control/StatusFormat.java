@@ -25,6 +25,11 @@ public final class StatusFormat {
                 .field("dropped_undecryptable", c.droppedUndecryptable())
                 .field("dropped_undecodable", c.droppedUndecodable())
                 .field("send_errors", c.sendErrors())
+                .field("ignored_bad_pubkeys", c.ignoredBadPubkeys())
+                .field("ignored_bad_endpoints", c.ignoredBadEndpoints())
+                .field("ignored_future_timestamps", c.ignoredFutureTimestamps())
+                .field("ignored_unknown_peers", c.ignoredUnknownPeers())
+                .field("ignored_foreign_broadcasts", c.ignoredForeignBroadcasts())
                 .end();
         j.key("peers").beginArray();
         for (StatusReport.Peer p : r.peers()) {
@@ -59,6 +64,9 @@ public final class StatusFormat {
         StatusReport.Counters c = r.counters();
         sb.append(String.format("gossip: %d in, %d out, dropped %d undecryptable, %d undecodable, %d send errors%n",
                 c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(), c.droppedUndecodable(), c.sendErrors()));
+        sb.append(String.format("gossip ignored: %d bad keys, %d bad endpoints, %d future timestamps, %d unknown peers over the limit, %d foreign LAN broadcasts%n",
+                c.ignoredBadPubkeys(), c.ignoredBadEndpoints(), c.ignoredFutureTimestamps(), c.ignoredUnknownPeers(),
+                c.ignoredForeignBroadcasts()));
         sb.append(String.format("peers: %d of %d connected%n%n", up, r.peers().size()));
         sb.append(String.format("%-12s %-15s %-13s %-28s %-24s %-10s %s%n", "PEER", "ADDRESS", "STATE", "ENDPOINT", "FROM",
                 "HANDSHAKE", "RX/TX"));

@@ -28,9 +28,14 @@ public record StatusReport(
         peers = List.copyOf(peers);
     }
 
-    /** Datagram counters of the gossip socket since the agent started. */
+    /**
+     * Since the agent started: datagram counters of the gossip socket, then gossip the mesh ignored
+     * (announced keys that are not WireGuard keys, unusable endpoints, timestamps far in the future,
+     * unknown pubkeys beyond the table's limit, LAN broadcasts from keys not in the config).
+     */
     public record Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
-                           long sendErrors) {}
+                           long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,
+                           long ignoredUnknownPeers, long ignoredForeignBroadcasts) {}
 
     /** A candidate endpoint for a peer and when it was last tried (empty: never). */
     public record Candidate(String endpoint, String source, Optional<Long> triedSecondsAgo) {

@@ -30,11 +30,13 @@ final class StatusReports {
                     cands, p.rxBytes(), p.txBytes()));
         }
         Counters.Snapshot c = agent.counters();
+        MeshStatus.Counters m = mesh.counters();
         String backend = agent.backendKind() + (agent.interfacePresent() ? "" : " (interface missing, waiting)");
         return new StatusReport(agent.interfaceName(), backend, agent.ownKey().toString(), agent.listenPort(),
                 agent.gossipPort(), upnp,
                 new StatusReport.Counters(c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(),
-                        c.droppedUndecodable(), c.sendErrors()),
+                        c.droppedUndecodable(), c.sendErrors(), m.badPubkeys(), m.badEndpoints(), m.futureTimestamps(),
+                        m.unknownPeersFull(), m.foreignBroadcasts()),
                 peers);
     }
 }

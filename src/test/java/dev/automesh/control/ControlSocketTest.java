@@ -34,7 +34,7 @@ class ControlSocketTest {
         var pub = new StatusReport.Peer("pub \"x\"", "P".repeat(43) + "=", "10.99.0.1", "connected",
                 Optional.of("198.51.100.10:51820"), Optional.of("config"), Optional.of(1L), List.of(), 10, 20);
         return new StatusReport("wg0", "userspace", "A".repeat(43) + "=", 51820, 1666, "off",
-                new StatusReport.Counters(5, 6, 7, 8, 0), List.of(pub, b));
+                new StatusReport.Counters(5, 6, 7, 8, 0, 1, 2, 3, 4, 9), List.of(pub, b));
     }
 
     private record Run(int exit, String out, String err) {}
@@ -56,6 +56,7 @@ class ControlSocketTest {
             assertEquals(0, up.exit(), up.err());
             assertTrue(up.out().contains("peers: 2 of 2 connected"), up.out());
             assertTrue(up.out().contains("198.51.100.2:51820") && up.out().contains("gossip from pub"), up.out());
+            assertTrue(up.out().contains("gossip ignored: 1 bad keys, 2 bad endpoints, 3 future timestamps"), up.out());
             current.set(report(false));
             Run down = status(sock, false);
             assertEquals(1, down.exit());
@@ -141,7 +142,9 @@ class ControlSocketTest {
                     "d=json.load(open(sys.argv[1]))",
                     "assert d['schema']=='automesh-status/1'",
                     "assert d['all_connected'] is False",
-                    "for k in ['datagrams_in','datagrams_out','dropped_undecryptable','dropped_undecodable','send_errors']:",
+                    "for k in ['datagrams_in','datagrams_out','dropped_undecryptable','dropped_undecodable','send_errors',",
+                    "          'ignored_bad_pubkeys','ignored_bad_endpoints','ignored_future_timestamps','ignored_unknown_peers',",
+                    "          'ignored_foreign_broadcasts']:",
                     "    assert isinstance(d['counters'][k],int), k",
                     "p={x['name']:x for x in d['peers']}",
                     "assert p['pub \"x\"']['connected'] is True and p['pub \"x\"']['endpoint_source']=='config'",
@@ -166,6 +169,7 @@ class ControlSocketTest {
             assertTrue(body.contains("automesh_peer_connected{peer=\"b\",public_key=\"" + "B".repeat(43) + "=\",address=\"10.99.0.4\"} 0"), body);
             assertTrue(body.contains("automesh_peer_connected{peer=\"pub \\\"x\\\"\""), body);
             assertTrue(body.contains("automesh_gossip_dropped_undecryptable_total 7"), body);
+            assertTrue(body.contains("automesh_gossip_ignored_total{reason=\"future_timestamp\"} 3"), body);
             assertFalse(body.contains("automesh_peer_handshake_age_seconds{peer=\"b\""), "b never had a handshake");
             // Every sample line is "name{labels} value" or "name value".
             for (String line : body.split("\n")) {
