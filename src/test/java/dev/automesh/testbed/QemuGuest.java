@@ -183,6 +183,9 @@ public final class QemuGuest {
                 mkdir -p /rw/upper /rw/work
                 mount -t overlay -o lowerdir=/ro,upperdir=/rw/upper,workdir=/rw/work overlay /newroot || fail overlay
                 P=$(sed -n 's/.*qemuguest.project=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+                # The fresh /tmp and /run first: a project checked out under either must not be hidden.
+                mount -t tmpfs tmpfs /newroot/tmp
+                mount -t tmpfs tmpfs /newroot/run
                 mkdir -p /newroot$P
                 # cache=loose: the host does not touch the project while the guest runs, and uncached
                 # 9p lookups (every class-path miss) cost milliseconds each under TCG.
@@ -193,10 +196,8 @@ public final class QemuGuest {
                 mkdir -p /newroot/dev/pts /newroot/dev/shm
                 mount -t devpts devpts /newroot/dev/pts
                 mount -t tmpfs tmpfs /newroot/dev/shm
-                mount -t tmpfs tmpfs /newroot/run
                 mkdir -p /newroot%2$s /newroot/run/netns
                 mount -t 9p -o $OPT exchange /newroot%2$s || fail mount exchange
-                mount -t tmpfs tmpfs /newroot/tmp
                 exec 3<>/dev/hvc0   # held open so the raw mode (no \\n -> \\r\\n) is kept
                 stty raw -echo -opost <&3
                 chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
