@@ -73,7 +73,8 @@ public final class QemuGuest {
         String ver = kernelVersion(vmlinuz);
         Files.createDirectories(workDir);
         Path kernel = extractVmlinux(vmlinuz, workDir.resolve("vmlinux-" + ver)).orElse(vmlinuz);
-        Path initramfs = workDir.resolve("initramfs-" + ver + ".cpio");
+        // Keyed by the init script too: a changed script must not boot a stale cached initramfs.
+        Path initramfs = workDir.resolve("initramfs-" + ver + "-" + Integer.toHexString(initScript("").hashCode()) + ".cpio");
         if (!Files.exists(initramfs)) buildInitramfs(ver, workDir, initramfs);
         return new QemuGuest(kernel, initramfs, workDir);
     }
