@@ -1,5 +1,7 @@
 package dev.automesh.daemon;
 
+import static dev.automesh.daemon.AgentRuns.await;
+import static dev.automesh.daemon.AgentRuns.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.automesh.config.Config;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -147,28 +148,5 @@ class AgentKernelInGuest {
         } catch (Exception e) {
             return false;
         }
-    }
-
-    private static CompletableFuture<Integer> run(Agent agent) {
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(agent.run());
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        }, "agent-main");
-        t.setDaemon(true);
-        t.start();
-        return f;
-    }
-
-    private static boolean await(long millis, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return true;
-            Thread.sleep(200);
-        }
-        return cond.getAsBoolean();
     }
 }

@@ -1,5 +1,7 @@
 package dev.automesh.daemon;
 
+import static dev.automesh.daemon.AgentRuns.await;
+import static dev.automesh.daemon.AgentRuns.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.automesh.config.Config;
@@ -27,7 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -193,29 +194,6 @@ class AgentSmokeTest {
             agent.awaitTermination(3000);
         });
         return agent;
-    }
-
-    private static CompletableFuture<Integer> run(Agent agent) {
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(agent.run());
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        }, "agent-main");
-        t.setDaemon(true);
-        t.start();
-        return f;
-    }
-
-    private static boolean await(long millis, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return true;
-            Thread.sleep(50);
-        }
-        return cond.getAsBoolean();
     }
 
     /** Cipher, mesh and store are other engineers' parts: until merged, this test has nothing to run. */
