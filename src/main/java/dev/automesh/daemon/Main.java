@@ -1,9 +1,9 @@
 package dev.automesh.daemon;
 
 import dev.automesh.config.Config;
+import dev.automesh.config.ConfigCheck;
 import dev.automesh.config.ConfigException;
 import dev.automesh.config.ConfigLoader;
-import dev.automesh.config.ConfigSummary;
 import dev.automesh.control.ControlClient;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,8 +19,8 @@ import java.util.Optional;
 public final class Main {
     /** sysexits.h: bad command line, bad configuration, internal error. */
     public static final int EXIT_USAGE = 64;
-    public static final int EXIT_CONFIG = 78;
-    public static final int EXIT_SOFTWARE = 70;
+    public static final int EXIT_CONFIG = ConfigCheck.EX_CONFIG;
+    public static final int EXIT_SOFTWARE = ConfigCheck.EX_SOFTWARE;
 
     static final String USAGE = """
             usage: automesh [OPTIONS] [run] CONFIG.toml   run the agent
@@ -125,6 +125,7 @@ public final class Main {
         Path file = Path.of(positional.get(0));
         // Before anything may log (the config loader too).
         LogSetup.configure(chosen.get(), env);
+        if (command.equals("check")) return ConfigCheck.run(file, out, err);
 
         Config config;
         try {
@@ -135,15 +136,6 @@ public final class Main {
         } catch (RuntimeException e) {
             err.println("automesh: internal error reading " + file + ": " + e);
             return EXIT_SOFTWARE;
-        }
-        if (command.equals("check")) {
-            try {
-                out.println(ConfigSummary.render(config));
-                return 0;
-            } catch (RuntimeException e) {
-                err.println("automesh: internal error summarising " + file + ": " + e);
-                return EXIT_SOFTWARE;
-            }
         }
         try {
             return runner.run(config);
