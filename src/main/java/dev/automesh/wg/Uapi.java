@@ -135,7 +135,7 @@ final class Uapi {
         int listenPort = 0;
         List<WgPeer> peers = new ArrayList<>();
         Set<WgKey> seen = new HashSet<>();
-        PeerBuilder peer = null;
+        WgPeer.Builder peer = null;
         Integer errno = null;
         int lineNo = 0;
         int pos = 0;
@@ -165,7 +165,7 @@ final class Uapi {
                         if (peer != null) peers.add(peer.build());
                         WgKey k = WgKey.fromHex(value);
                         if (!seen.add(k)) throw new ProtocolException("line " + lineNo + ": peer " + k + " listed twice");
-                        peer = new PeerBuilder(k);
+                        peer = new WgPeer.Builder(k);
                     }
                     case "endpoint", "last_handshake_time_sec", "tx_bytes", "rx_bytes",
                             "persistent_keepalive_interval", "allowed_ip" -> {
@@ -207,23 +207,6 @@ final class Uapi {
         }
     }
 
-    private static final class PeerBuilder {
-        final WgKey key;
-        Optional<InetSocketAddress> endpoint = Optional.empty();
-        long handshake;
-        long tx;
-        long rx;
-        int keepalive;
-        final List<IpPrefix> allowed = new ArrayList<>();
-
-        PeerBuilder(WgKey key) {
-            this.key = key;
-        }
-
-        WgPeer build() {
-            return new WgPeer(key, endpoint, handshake, keepalive, allowed, rx, tx);
-        }
-    }
 
     private static Optional<WgKey> publicKeyOf(String hex) {
         WgKey priv = WgKey.fromHex(hex);

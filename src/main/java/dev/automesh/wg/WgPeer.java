@@ -25,4 +25,23 @@ public record WgPeer(
         Objects.requireNonNull(endpoint);
         allowedIps = List.copyOf(allowedIps);
     }
+
+    /** Accumulates one peer while a backend decodes a device read (fields arrive one at a time). */
+    public static final class Builder {
+        public final WgKey key;
+        public Optional<InetSocketAddress> endpoint = Optional.empty();
+        public long handshake;
+        public int keepalive;
+        public long rx;
+        public long tx;
+        public final List<IpPrefix> allowed = new java.util.ArrayList<>();
+
+        public Builder(WgKey key) {
+            this.key = Objects.requireNonNull(key);
+        }
+
+        public WgPeer build() {
+            return new WgPeer(key, endpoint, handshake, keepalive, allowed, rx, tx);
+        }
+    }
 }

@@ -188,7 +188,7 @@ public final class WgNetlinkCodec {
         private final String iface;
         private Optional<WgKey> publicKey = Optional.empty();
         private int listenPort;
-        private final Map<WgKey, PeerBuilder> peers = new LinkedHashMap<>();
+        private final Map<WgKey, WgPeer.Builder> peers = new LinkedHashMap<>();
         private int messages;
 
         public DeviceAccumulator(String iface) {
@@ -226,7 +226,7 @@ public final class WgNetlinkCodec {
                 }
             }
             if (key == null) throw new NetlinkProtocolException("peer without a public key in device dump");
-            PeerBuilder b = peers.computeIfAbsent(key, PeerBuilder::new);
+            WgPeer.Builder b = peers.computeIfAbsent(key, WgPeer.Builder::new);
             for (NlAttr a : attrs) {
                 switch (a.type()) {
                     case WGPEER_A_ENDPOINT -> b.endpoint = parseSockaddr(a);
@@ -248,9 +248,7 @@ public final class WgNetlinkCodec {
 
         public WgDevice device() {
             List<WgPeer> ps = new ArrayList<>(peers.size());
-            for (PeerBuilder b : peers.values()) {
-                ps.add(new WgPeer(b.key, b.endpoint, b.handshake, b.keepalive, b.allowed, b.rx, b.tx));
-            }
+            for (WgPeer.Builder b : peers.values()) ps.add(b.build());
             return new WgDevice(iface, publicKey, listenPort, ps);
         }
     }
@@ -279,17 +277,4 @@ public final class WgNetlinkCodec {
         }
     }
 
-    private static final class PeerBuilder {
-        final WgKey key;
-        Optional<InetSocketAddress> endpoint = Optional.empty();
-        int keepalive;
-        long handshake;
-        long rx;
-        long tx;
-        final List<IpPrefix> allowed = new ArrayList<>();
-
-        PeerBuilder(WgKey key) {
-            this.key = key;
-        }
-    }
 }
