@@ -103,13 +103,7 @@ class AgentKernelInGuest {
         Sh.ok("ip", "link", "set", "lo", "up"); // the guest's init leaves loopback as it found it
         Node a = node("127.0.0.2");
         Node b = node("127.0.0.3");
-        String veth = Netns.uniqueName("amv");
-        Sh.ok("ip", "link", "add", veth + "a", "netns", a.ns().name(), "type", "veth", "peer", "name", veth + "b",
-                "netns", b.ns().name());
-        a.ns().ok("ip", "addr", "add", "10.78.0.1/24", "dev", veth + "a");
-        a.ns().ok("ip", "link", "set", veth + "a", "up");
-        b.ns().ok("ip", "addr", "add", "10.78.0.2/24", "dev", veth + "b");
-        b.ns().ok("ip", "link", "set", veth + "b", "up");
+        Netns.joinByVeth(a.ns(), "10.78.0.1/24", b.ns(), "10.78.0.2/24");
 
         PeerConfig pa = new PeerConfig(a.key(), a.meshIp(), Optional.empty(), Optional.of("a"));
         PeerConfig pbWithEndpoint = new PeerConfig(b.key(), b.meshIp(), Optional.of(new HostPort("10.78.0.2", 51820)), Optional.of("b"));

@@ -91,13 +91,7 @@ class AgentSmokeTest {
 
         Node a = node("127.0.0.2", "10.77.0.1");
         Node b = node("127.0.0.3", "10.77.0.2");
-        String veth = Netns.uniqueName("amd");
-        Sh.ok("ip", "link", "add", veth + "a", "netns", a.ns().name(), "type", "veth", "peer", "name", veth + "b",
-                "netns", b.ns().name());
-        a.ns().ok("ip", "addr", "add", "10.77.0.1/24", "dev", veth + "a");
-        a.ns().ok("ip", "link", "set", veth + "a", "up");
-        b.ns().ok("ip", "addr", "add", "10.77.0.2/24", "dev", veth + "b");
-        b.ns().ok("ip", "link", "set", veth + "b", "up");
+        Netns.joinByVeth(a.ns(), "10.77.0.1/24", b.ns(), "10.77.0.2/24");
         a.startWireGuard();
         b.startWireGuard();
 

@@ -70,6 +70,16 @@ public final class Netns implements AutoCloseable {
         return runDir.resolve("wireguard");
     }
 
+    /** Joins two namespaces by a veth pair, addresses {@code cidrA} / {@code cidrB} (e.g. 10.77.0.1/24), both up. */
+    public static void joinByVeth(Netns a, String cidrA, Netns b, String cidrB) {
+        String veth = uniqueName("amv");
+        Sh.ok("ip", "link", "add", veth + "a", "netns", a.name(), "type", "veth", "peer", "name", veth + "b", "netns", b.name());
+        a.ok("ip", "addr", "add", cidrA, "dev", veth + "a");
+        a.ok("ip", "link", "set", veth + "a", "up");
+        b.ok("ip", "addr", "add", cidrB, "dev", veth + "b");
+        b.ok("ip", "link", "set", veth + "b", "up");
+    }
+
     public Sh.Result exec(String... cmd) {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
         full.addAll(List.of(cmd));
