@@ -530,13 +530,11 @@ public final class Mesh {
             } else if (p.current != null && p.current.equals(ep) && before != null) {
                 line += String.format(", %.1f s after we tried it", (nowMillis - p.currentSinceMillis) / 1000.0);
             }
-        }
-        out.notice(line);
-        if (ep != null) {
             // Status keeps naming the source the log line named, even if others gossip the address later.
             p.current = ep;
-            p.currentSource = sourceOf(p, ep, nowMillis);
+            p.currentSource = s;
         }
+        out.notice(line);
         resetBackoff(p);
         p.upgradeFrom = null;
         // Swap tables with it at once rather than waiting for the next change.
