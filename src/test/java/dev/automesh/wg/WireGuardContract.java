@@ -206,11 +206,13 @@ public abstract class WireGuardContract {
             KeyPair kx = configure(bed, x, 41011);
             KeyPair ky = configure(bed, y, 41012);
             long start = System.currentTimeMillis() / 1000;
-            // Keepalive 1 s makes both sides initiate at once and keeps traffic flowing.
+            // Only x initiates (keepalive 1 s): when both sides initiate at once, each may drop the other's
+            // response as stale, round after round on a slow (emulated) machine. y's keepalive, which keeps
+            // traffic flowing both ways for the counters below, is switched on after the handshake.
+            y.wg().apply(List.of(PeerUpdate.of(kx.publicKey()).endpoint(new InetSocketAddress(x.underlay(), 41011))
+                    .allowedIps(List.of(prefix("10.77.0.1/32"))).build()));
             x.wg().apply(List.of(PeerUpdate.of(ky.publicKey()).endpoint(new InetSocketAddress(y.underlay(), 41012))
                     .keepalive(1).allowedIps(List.of(prefix("10.77.0.2/32"))).build()));
-            y.wg().apply(List.of(PeerUpdate.of(kx.publicKey()).endpoint(new InetSocketAddress(x.underlay(), 41011))
-                    .keepalive(1).allowedIps(List.of(prefix("10.77.0.1/32"))).build()));
 
             long deadline = System.nanoTime() + handshakeTimeoutMillis() * 1_000_000;
             WgPeer px, py;
@@ -229,7 +231,8 @@ public abstract class WireGuardContract {
                         "handshake time is epoch seconds of just now: " + p.lastHandshakeEpochSeconds()
                                 + " not in [" + start + ", " + now + "]");
             }
-            // Counters grow as keepalives flow (every second).
+            y.wg().apply(List.of(PeerUpdate.of(kx.publicKey()).keepalive(1).build()));
+            // Counters grow as keepalives flow (every second, both ways).
             long rx0 = px.rxBytes(), tx0 = px.txBytes();
             deadline = System.nanoTime() + handshakeTimeoutMillis() * 1_000_000;
             while (true) {
