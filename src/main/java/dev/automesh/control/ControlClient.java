@@ -36,17 +36,21 @@ public final class ControlClient {
             out.flush();
             return Integer.parseInt(s.substring(5, nl).strip());
         } catch (AccessDeniedException e) {
-            err.println("automesh: permission denied on " + socket + " (mode 0660: run as root or as a member of its group)");
+            err.println(denied(socket));
             return NO_AGENT;
         } catch (IOException | UnsupportedOperationException | NumberFormatException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("ermission")) {
-                err.println("automesh: permission denied on " + socket + " (mode 0660: run as root or as a member of its group)");
+            // connect(2) needs write permission on the socket file: ask the file system, not the message.
+            if (!Files.isWritable(socket)) {
+                err.println(denied(socket));
             } else {
-                err.println("automesh: no agent answers on " + socket + " (" + m + "); is `automesh run` running?");
+                err.println("automesh: no agent answers on " + socket + " (" + e.getMessage() + "); is `automesh run` running?");
             }
             return NO_AGENT;
         }
+    }
+
+    private static String denied(Path socket) {
+        return "automesh: permission denied on " + socket + " (mode 0660: run as root or as a member of its group)";
     }
 
     private static byte[] readAll(SocketChannel c) throws IOException {

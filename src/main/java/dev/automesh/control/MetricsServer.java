@@ -1,67 +1,83 @@
 package dev.automesh.control;
 
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Optional Prometheus text endpoint (GET /metrics) on a configured local address, using the JDK's
- * built-in HTTP server on its own thread.
+ * Optional Prometheus text endpoint (GET /metrics) on a configured local address: Netty's HTTP codec,
+ * non-blocking on the {@link ControlLoop}, with a deadline per request and a bounded number of
+ * connections, so a slow client costs one slot and never the thread.
  */
 public final class MetricsServer implements AutoCloseable {
-    private final HttpServer http;
+    static final int MAX_CONNECTIONS = 16;
 
-    private MetricsServer(HttpServer http) {
-        this.http = http;
+    /** Deadlines and bounds of one server; tests shorten or lengthen them. */
+    record Limits(Duration request, Duration report, int maxConnections, int maxLine, int maxHeaders) {
+        static final Limits DEFAULT = new Limits(Duration.ofSeconds(5), Duration.ofSeconds(5), MAX_CONNECTIONS, 4096, 8192);
     }
 
+    private final Channel server;
+    private final ControlLoop ownLoop;
+
+    private MetricsServer(Channel server, ControlLoop ownLoop) {
+        this.server = server;
+        this.ownLoop = ownLoop;
+    }
+
+    /** Serves on a loop of its own, closed with the server. */
     public static MetricsServer start(InetSocketAddress address, Supplier<CompletableFuture<StatusReport>> source)
             throws IOException {
-        HttpServer http;
-        try {
-            http = HttpServer.create(address, 8);
-        } catch (IOException e) {
-            throw new IOException("cannot listen for metrics on " + address + ": " + e.getMessage()
-                    + " (change metrics_address)", e);
+        return start(null, address, source, Limits.DEFAULT);
+    }
+
+    /** Serves on {@code loop}, which the caller owns and may share with a {@link ControlServer}. */
+    public static MetricsServer start(ControlLoop loop, InetSocketAddress address,
+            Supplier<CompletableFuture<StatusReport>> source) throws IOException {
+        return start(loop, address, source, Limits.DEFAULT);
+    }
+
+    static MetricsServer start(ControlLoop shared, InetSocketAddress address,
+            Supplier<CompletableFuture<StatusReport>> source, Limits limits) throws IOException {
+        ControlLoop loop = shared != null ? shared : new ControlLoop();
+        ConnectionSlots slots = new ConnectionSlots(limits.maxConnections());
+        HttpDecoderConfig http = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxLine())
+                .setMaxHeaderSize(limits.maxHeaders())
+                .setMaxChunkSize(8192);
+        ChannelFuture bound = new ServerBootstrap()
+                .group(loop.loop())
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.ALLOCATOR, ControlLoop.ALLOCATOR)
+                .childOption(ChannelOption.ALLOCATOR, ControlLoop.ALLOCATOR)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(slots, new HttpServerCodec(http), new MetricsConnection(slots, source, limits));
+                    }
+                })
+                .bind(address)
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            if (shared == null) loop.close();
+            throw new IOException("cannot listen for metrics on " + address + ": " + bound.cause().getMessage()
+                    + " (change metrics_address)", bound.cause());
         }
-        http.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "automesh-metrics");
-            t.setDaemon(true);
-            return t;
-        }));
-        http.createContext("/metrics", ex -> {
-            byte[] body;
-            int code;
-            try {
-                if (!ex.getRequestMethod().equals("GET")) {
-                    code = 405;
-                    body = "GET only\n".getBytes(StandardCharsets.UTF_8);
-                } else {
-                    body = render(source.get().get(5, TimeUnit.SECONDS)).getBytes(StandardCharsets.UTF_8);
-                    code = 200;
-                }
-            } catch (Exception e) {
-                code = 503;
-                body = ("status unavailable: " + e + "\n").getBytes(StandardCharsets.UTF_8);
-            }
-            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(code, body.length);
-            try (OutputStream os = ex.getResponseBody()) {
-                os.write(body);
-            }
-        });
-        http.start();
-        return new MetricsServer(http);
+        return new MetricsServer(bound.channel(), shared == null ? loop : null);
     }
 
     public InetSocketAddress address() {
-        return http.getAddress();
+        return (InetSocketAddress) server.localAddress();
     }
 
     /** Prometheus text exposition format 0.0.4. */
@@ -126,7 +142,7 @@ public final class MetricsServer implements AutoCloseable {
 
     @Override
     public void close() {
-        http.stop(0);
-        ((java.util.concurrent.ExecutorService) http.getExecutor()).shutdownNow();
+        server.close().awaitUninterruptibly();
+        if (ownLoop != null) ownLoop.close();
     }
 }
