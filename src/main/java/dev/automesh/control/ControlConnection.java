@@ -1,13 +1,12 @@
 package dev.automesh.control;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.channel.EventLoop;
+import io.netty.channel.nio.NioTask;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -17,93 +16,107 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One control socket connection: read one bounded line within the deadline, answer, close. */
-final class ControlConnection extends ChannelInboundHandlerAdapter {
+/**
+ * One control socket connection, non-blocking on the control loop: read one bounded line within the
+ * deadline, answer, close. Plain NIO rather than a Netty channel: Netty 4.1's unix channel cannot
+ * half-close, and `printf 'status\n' | socat - UNIX-CONNECT:...` shuts its side down right after asking.
+ */
+final class ControlConnection implements NioTask<SocketChannel> {
     private static final Logger log = LoggerFactory.getLogger(ControlConnection.class);
+    /** After answering, how long a client may take to close its side before we do. */
+    private static final long LINGER_MILLIS = 1000;
 
-    private final ConnectionSlots slots;
+    private final EventLoop loop;
+    private final SocketChannel ch;
+    private final ConnectionSlots<ControlConnection> slots;
     private final Supplier<CompletableFuture<StatusReport>> source;
     private final ControlServer.Limits limits;
-    private final byte[] line = new byte[ControlServer.MAX_REQUEST];
-    private int length;
+    private final ByteBuffer in = ByteBuffer.allocate(ControlServer.MAX_REQUEST);
+    private SelectionKey key;
+    private ByteBuffer out;
     private boolean asked;
     private boolean answered;
+    private boolean closed;
     private Future<?> requestDeadline;
     private Future<?> lifetime;
 
-    ControlConnection(ConnectionSlots slots, Supplier<CompletableFuture<StatusReport>> source, ControlServer.Limits limits) {
+    ControlConnection(EventLoop loop, SocketChannel ch, ConnectionSlots<ControlConnection> slots,
+            Supplier<CompletableFuture<StatusReport>> source, ControlServer.Limits limits) {
+        this.loop = loop;
+        this.ch = ch;
         this.slots = slots;
         this.source = source;
         this.limits = limits;
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
         // A client that connects and never sends its line is cut off; so is one that never takes its answer.
-        requestDeadline = ctx.executor().schedule((Runnable) ctx::close, limits.request().toMillis(), TimeUnit.MILLISECONDS);
-        lifetime = ctx.executor().schedule((Runnable) ctx::close, limits.lifetime().toMillis(), TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
+        requestDeadline = loop.schedule(this::close, limits.request().toMillis(), TimeUnit.MILLISECONDS);
+        lifetime = loop.schedule(this::close, limits.lifetime().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (requestDeadline != null) requestDeadline.cancel(false);
-        if (lifetime != null) lifetime.cancel(false);
-        ctx.fireChannelInactive();
+    public void channelReady(SocketChannel c, SelectionKey k) throws IOException {
+        key = k;
+        if (k.isValid() && k.isWritable()) flush();
+        if (k.isValid() && k.isReadable()) read();
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void channelUnregistered(SocketChannel c, Throwable cause) {
+        if (cause != null) log.debug("control connection failed: {}", cause.toString());
+        close();
+    }
+
+    void close() {
+        if (closed) return;
+        closed = true;
+        requestDeadline.cancel(false);
+        lifetime.cancel(false);
+        slots.remove(this);
         try {
-            if (asked || !(msg instanceof ByteBuf in)) return;
-            while (in.isReadable() && !asked) {
-                byte b = in.readByte();
-                if (b == '\n') {
-                    ask(ctx, request());
-                } else if (length == line.length) {
-                    asked = true;
-                    answer(ctx, "exit 2\nrequest longer than " + line.length
-                            + " bytes (expected: status text | status json)\n");
-                } else {
-                    line[length++] = b;
-                }
-            }
-        } finally {
-            ReferenceCountUtil.release(msg);
+            ch.close();
+        } catch (IOException ignored) {
+            // closing is all we wanted
         }
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            if (asked) return; // the answer is on its way; closing follows it
-            if (length == 0) {
-                ctx.close();
-            } else {
-                ask(ctx, request()); // the last line without its newline
+    private void read() throws IOException {
+        if (asked) {
+            // The rest is not ours to read; we only wait for the client's close.
+            ByteBuffer discard = ByteBuffer.allocate(512);
+            int n;
+            while ((n = ch.read(discard)) > 0) discard.clear();
+            if (n < 0) {
+                if (answered) close();
+                else key.interestOps(key.interestOps() & ~SelectionKey.OP_READ); // half-closed: the answer still goes out
             }
             return;
         }
-        ctx.fireUserEventTriggered(evt);
+        int n = ch.read(in);
+        for (int i = 0; i < in.position(); i++) {
+            if (in.get(i) == '\n') {
+                ask(request(i));
+                return;
+            }
+        }
+        if (n < 0) {
+            if (in.position() == 0) close();
+            else ask(request(in.position())); // the last line without its newline
+        } else if (!in.hasRemaining()) {
+            asked = true;
+            answer("exit 2\nrequest longer than " + in.capacity() + " bytes (expected: status text | status json)\n");
+        }
     }
 
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("control connection failed: {}", cause.toString());
-        ctx.close();
+    private String request(int length) {
+        return new String(in.array(), 0, length, StandardCharsets.UTF_8).strip();
     }
 
-    private String request() {
-        return new String(line, 0, length, StandardCharsets.UTF_8).strip();
-    }
-
-    private void ask(ChannelHandlerContext ctx, String request) {
+    private void ask(String request) {
         asked = true;
         requestDeadline.cancel(false);
-        slots.busy(ctx.channel());
+        slots.busy(this);
         boolean json = request.equals("status json");
         if (!json && !request.equals("status text") && !request.equals("status")) {
-            answer(ctx, "exit 2\nunknown request \"" + request + "\" (expected: status text | status json)\n");
+            answer("exit 2\nunknown request \"" + request + "\" (expected: status text | status json)\n");
             return;
         }
         CompletableFuture<StatusReport> report;
@@ -113,30 +126,54 @@ final class ControlConnection extends ChannelInboundHandlerAdapter {
             report = CompletableFuture.failedFuture(e); // the agent is shutting down, say
         }
         // The report completes on the mesh thread; render and write back on this loop, never waiting.
-        var late = ctx.executor().schedule(() -> reply(ctx, null, new TimeoutException(), json),
-                limits.report().toMillis(), TimeUnit.MILLISECONDS);
+        var late = loop.schedule(() -> reply(null, new TimeoutException(), json), limits.report().toMillis(),
+                TimeUnit.MILLISECONDS);
         report.whenComplete((r, e) -> {
             late.cancel(false);
-            ctx.executor().execute(() -> reply(ctx, r, e, json));
+            loop.execute(() -> reply(r, e, json));
         });
     }
 
-    private void reply(ChannelHandlerContext ctx, StatusReport r, Throwable e, boolean json) {
+    private void reply(StatusReport r, Throwable e, boolean json) {
         if (r != null) {
-            answer(ctx, "exit " + r.exitStatus() + "\n" + (json ? StatusFormat.json(r) : StatusFormat.text(r)));
+            answer("exit " + r.exitStatus() + "\n" + (json ? StatusFormat.json(r) : StatusFormat.text(r)));
         } else if (e instanceof TimeoutException) {
-            answer(ctx, "exit " + ControlClient.NO_AGENT + "\nthe agent did not build its status within "
+            answer("exit " + ControlClient.NO_AGENT + "\nthe agent did not build its status within "
                     + limits.report().toSeconds() + " s: its mesh thread is busy or stuck\n");
         } else {
             Throwable why = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            answer(ctx, "exit " + ControlClient.NO_AGENT + "\nthe agent could not build its status: " + why + "\n");
+            answer("exit " + ControlClient.NO_AGENT + "\nthe agent could not build its status: " + why + "\n");
         }
     }
 
-    private void answer(ChannelHandlerContext ctx, String response) {
-        if (answered) return;
+    private void answer(String response) {
+        if (answered || closed) return;
         answered = true;
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(response.getBytes(StandardCharsets.UTF_8)))
-                .addListener(ChannelFutureListener.CLOSE);
+        out = ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8));
+        try {
+            flush();
+        } catch (IOException e) {
+            log.debug("control answer not delivered: {}", e.toString());
+            close();
+        }
+    }
+
+    /**
+     * Writes what the socket takes and waits for writability for the rest. Once all is out, ends our
+     * side: closing at once while the client's rest is unread would reset the connection and could
+     * cost it the answer, so its close is awaited, briefly.
+     */
+    private void flush() throws IOException {
+        if (out == null || closed) return;
+        ch.write(out);
+        if (out.hasRemaining()) {
+            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+            return;
+        }
+        out = null;
+        ch.shutdownOutput();
+        key.interestOps(SelectionKey.OP_READ);
+        lifetime.cancel(false);
+        lifetime = loop.schedule(this::close, LINGER_MILLIS, TimeUnit.MILLISECONDS);
     }
 }

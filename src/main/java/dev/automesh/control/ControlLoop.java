@@ -2,8 +2,8 @@ package dev.automesh.control;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoop;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +22,8 @@ public final class ControlLoop implements AutoCloseable {
     private final EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("automesh-control", true));
 
     /** The single loop: connection bookkeeping is confined to it. */
-    EventLoop loop() {
-        return (EventLoop) group.next();
+    NioEventLoop loop() {
+        return (NioEventLoop) group.next();
     }
 
     @Override

@@ -1,15 +1,13 @@
 package dev.automesh.control;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.DuplexChannelConfig;
-import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.nio.NioEventLoop;
+import io.netty.channel.nio.NioTask;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,8 +20,8 @@ import java.util.function.Supplier;
 /**
  * The agent's local control socket (unix, mode 0660). One request line per connection — "status text"
  * or "status json" — answered with "exit N\n" and the rendered report. Served non-blocking on the
- * {@link ControlLoop}; the report itself is built on the mesh thread through {@code source}, and
- * waiting for it holds neither thread.
+ * {@link ControlLoop} with a bounded number of connections, the oldest idle dropped first. The report
+ * itself is built on the mesh thread through {@code source}, and waiting for it holds neither thread.
  */
 public final class ControlServer implements AutoCloseable {
     /** A request line must arrive within this time. */
@@ -38,12 +36,17 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private final Path path;
-    private final Channel server;
+    private final ServerSocketChannel server;
+    private final NioEventLoop loop;
+    private final ConnectionSlots<ControlConnection> slots;
     private final ControlLoop ownLoop;
 
-    private ControlServer(Path path, Channel server, ControlLoop ownLoop) {
+    private ControlServer(Path path, ServerSocketChannel server, NioEventLoop loop, ConnectionSlots<ControlConnection> slots,
+            ControlLoop ownLoop) {
         this.path = path;
         this.server = server;
+        this.loop = loop;
+        this.slots = slots;
         this.ownLoop = ownLoop;
     }
 
@@ -67,37 +70,38 @@ public final class ControlServer implements AutoCloseable {
         Path dir = path.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) takeOver(path);
-        ControlLoop loop = shared != null ? shared : new ControlLoop();
-        ConnectionSlots slots = new ConnectionSlots(limits.maxConnections());
-        ChannelFuture bound = new ServerBootstrap()
-                .group(loop.loop())
-                .channel(NioServerDomainSocketChannel.class)
-                .option(ChannelOption.ALLOCATOR, ControlLoop.ALLOCATOR)
-                .childOption(ChannelOption.ALLOCATOR, ControlLoop.ALLOCATOR)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        // A client that half-closes after its request (printf 'status' | socat) still gets its
-                        // answer. Set on the config: this channel's setOption does not know the option.
-                        if (ch.config() instanceof DuplexChannelConfig d) d.setAllowHalfClosure(true);
-                        ch.pipeline().addLast(slots, new ControlConnection(slots, source, limits));
-                    }
-                })
-                .bind(UnixDomainSocketAddress.of(path))
-                .awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            if (shared == null) loop.close();
-            throw new IOException("cannot create control socket " + path + ": " + bound.cause().getMessage(), bound.cause());
-        }
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        boolean bound = false;
         try {
+            ch.bind(UnixDomainSocketAddress.of(path));
+            bound = true;
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            ch.configureBlocking(false);
         } catch (IOException | UnsupportedOperationException e) {
-            bound.channel().close().awaitUninterruptibly();
-            if (shared == null) loop.close();
-            Files.deleteIfExists(path);
-            throw new IOException("cannot set mode 0660 on control socket " + path + ": " + e.getMessage(), e);
+            ch.close();
+            if (bound) Files.deleteIfExists(path); // ours, half set up
+            throw new IOException("cannot create control socket " + path + ": " + e.getMessage(), e);
         }
-        return new ControlServer(path, bound.channel(), shared == null ? loop : null);
+        ControlLoop owner = shared != null ? shared : new ControlLoop();
+        NioEventLoop loop = owner.loop();
+        ConnectionSlots<ControlConnection> slots = new ConnectionSlots<>(limits.maxConnections(), ControlConnection::close);
+        loop.register(ch, SelectionKey.OP_ACCEPT, new NioTask<ServerSocketChannel>() {
+            @Override
+            public void channelReady(ServerSocketChannel server, SelectionKey key) throws IOException {
+                SocketChannel c;
+                while ((c = server.accept()) != null) {
+                    c.configureBlocking(false);
+                    ControlConnection conn = new ControlConnection(loop, c, slots, source, limits);
+                    if (slots.admit(conn)) loop.register(c, SelectionKey.OP_READ, conn);
+                }
+            }
+
+            @Override
+            public void channelUnregistered(ServerSocketChannel server, Throwable cause) throws IOException {
+                server.close();
+            }
+        });
+        return new ControlServer(path, ch, loop, slots, shared == null ? owner : null);
     }
 
     /** The path exists: replace it only if it is a socket that nobody serves. */
@@ -139,7 +143,14 @@ public final class ControlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close().awaitUninterruptibly();
+        loop.submit(() -> {
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            slots.dropAll();
+        }).awaitUninterruptibly();
         if (ownLoop != null) ownLoop.close();
         try {
             Files.deleteIfExists(path);

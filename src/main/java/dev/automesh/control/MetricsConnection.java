@@ -1,7 +1,7 @@
 package dev.automesh.control;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
@@ -38,7 +38,7 @@ final class MetricsConnection extends ChannelInboundHandlerAdapter {
     private static final int MAX_PIPELINED = 8;
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
-    private final ConnectionSlots slots;
+    private final ConnectionSlots<Channel> slots;
     private final Supplier<CompletableFuture<StatusReport>> source;
     private final MetricsServer.Limits limits;
     private final ArrayDeque<HttpRequest> waiting = new ArrayDeque<>();
@@ -46,7 +46,7 @@ final class MetricsConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private Future<?> deadline;
 
-    MetricsConnection(ConnectionSlots slots, Supplier<CompletableFuture<StatusReport>> source, MetricsServer.Limits limits) {
+    MetricsConnection(ConnectionSlots<Channel> slots, Supplier<CompletableFuture<StatusReport>> source, MetricsServer.Limits limits) {
         this.slots = slots;
         this.source = source;
         this.limits = limits;

@@ -3,6 +3,9 @@ package dev.automesh.control;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -28,10 +31,12 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     private final Channel server;
+    private final ConnectionSlots<Channel> slots;
     private final ControlLoop ownLoop;
 
-    private MetricsServer(Channel server, ControlLoop ownLoop) {
+    private MetricsServer(Channel server, ConnectionSlots<Channel> slots, ControlLoop ownLoop) {
         this.server = server;
+        this.slots = slots;
         this.ownLoop = ownLoop;
     }
 
@@ -50,7 +55,8 @@ public final class MetricsServer implements AutoCloseable {
     static MetricsServer start(ControlLoop shared, InetSocketAddress address,
             Supplier<CompletableFuture<StatusReport>> source, Limits limits) throws IOException {
         ControlLoop loop = shared != null ? shared : new ControlLoop();
-        ConnectionSlots slots = new ConnectionSlots(limits.maxConnections());
+        ConnectionSlots<Channel> slots = new ConnectionSlots<>(limits.maxConnections(), Channel::close);
+        Slots admission = new Slots(slots);
         HttpDecoderConfig http = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxLine())
                 .setMaxHeaderSize(limits.maxHeaders())
@@ -63,7 +69,7 @@ public final class MetricsServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(slots, new HttpServerCodec(http), new MetricsConnection(slots, source, limits));
+                        ch.pipeline().addLast(admission, new HttpServerCodec(http), new MetricsConnection(slots, source, limits));
                     }
                 })
                 .bind(address)
@@ -73,7 +79,28 @@ public final class MetricsServer implements AutoCloseable {
             throw new IOException("cannot listen for metrics on " + address + ": " + bound.cause().getMessage()
                     + " (change metrics_address)", bound.cause());
         }
-        return new MetricsServer(bound.channel(), shared == null ? loop : null);
+        return new MetricsServer(bound.channel(), slots, shared == null ? loop : null);
+    }
+
+    /** Admits each connection to a slot, or drops it (or the oldest idle one) when none is free. */
+    @ChannelHandler.Sharable
+    private static final class Slots extends ChannelInboundHandlerAdapter {
+        private final ConnectionSlots<Channel> slots;
+
+        Slots(ConnectionSlots<Channel> slots) {
+            this.slots = slots;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (slots.admit(ctx.channel())) ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            slots.remove(ctx.channel());
+            ctx.fireChannelInactive();
+        }
     }
 
     public InetSocketAddress address() {
@@ -143,6 +170,7 @@ public final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.close().awaitUninterruptibly();
+        server.eventLoop().submit(slots::dropAll).awaitUninterruptibly();
         if (ownLoop != null) ownLoop.close();
     }
 }
