@@ -85,7 +85,7 @@ final class ControlConnection implements NioTask<SocketChannel> {
             int n;
             while ((n = ch.read(discard)) > 0) discard.clear();
             if (n < 0) {
-                if (answered) close();
+                if (answered && out == null) close(); // it has its answer and is done
                 else key.interestOps(key.interestOps() & ~SelectionKey.OP_READ); // half-closed: the answer still goes out
             }
             return;

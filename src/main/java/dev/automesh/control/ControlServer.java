@@ -15,7 +15,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's local control socket (unix, mode 0660). One request line per connection — "status text"
@@ -24,6 +27,7 @@ import java.util.function.Supplier;
  * itself is built on the mesh thread through {@code source}, and waiting for it holds neither thread.
  */
 public final class ControlServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     /** A request line must arrive within this time. */
     static final long CLIENT_TIMEOUT_SECONDS = 3;
     static final int MAX_REQUEST = 256;
@@ -88,11 +92,24 @@ public final class ControlServer implements AutoCloseable {
         loop.register(ch, SelectionKey.OP_ACCEPT, new NioTask<ServerSocketChannel>() {
             @Override
             public void channelReady(ServerSocketChannel server, SelectionKey key) throws IOException {
-                SocketChannel c;
-                while ((c = server.accept()) != null) {
-                    c.configureBlocking(false);
+                while (true) {
+                    SocketChannel c;
+                    try {
+                        c = server.accept();
+                    } catch (IOException e) {
+                        // Out of file descriptors, say: this client is lost, the server stays.
+                        log.debug("control socket accept failed: {}", e.toString());
+                        return;
+                    }
+                    if (c == null) return;
                     ControlConnection conn = new ControlConnection(loop, c, slots, source, limits);
-                    if (slots.admit(conn)) loop.register(c, SelectionKey.OP_READ, conn);
+                    try {
+                        c.configureBlocking(false);
+                        if (slots.admit(conn)) loop.register(c, SelectionKey.OP_READ, conn);
+                    } catch (IOException | RuntimeException e) {
+                        log.debug("control connection not registered: {}", e.toString());
+                        conn.close();
+                    }
                 }
             }
 
@@ -143,14 +160,19 @@ public final class ControlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.submit(() -> {
+        Runnable stop = () -> {
             try {
                 server.close();
             } catch (IOException ignored) {
                 // closing anyway
             }
             slots.dropAll();
-        }).awaitUninterruptibly();
+        };
+        try {
+            loop.submit(stop).awaitUninterruptibly();
+        } catch (RejectedExecutionException loopGone) {
+            stop.run(); // the loop is shut down already: nothing else touches the connections
+        }
         if (ownLoop != null) ownLoop.close();
         try {
             Files.deleteIfExists(path);

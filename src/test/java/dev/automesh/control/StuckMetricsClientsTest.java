@@ -165,6 +165,8 @@ class StuckMetricsClientsTest {
             assertEquals(404, status(other), other);
             String longLine = exchange(m, ("GET /" + "m".repeat(10_000) + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             assertEquals(414, status(longLine), longLine);
+            String garbage = exchange(m, "\u0001\u0002 nonsense\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(400, status(garbage), garbage);
             String old = exchange(m, request("GET /metrics HTTP/1.0\n\n").getBytes(StandardCharsets.US_ASCII));
             assertEquals(200, status(old), old);
         }
