@@ -82,8 +82,9 @@ final class ControlConnection implements NioTask<SocketChannel> {
         if (asked) {
             // The rest is not ours to read; we only wait for the client's close.
             ByteBuffer discard = ByteBuffer.allocate(512);
-            int n;
-            while ((n = ch.read(discard)) > 0) discard.clear();
+            int n = 0;
+            // A few reads per wake-up at most: a client that floods us must not keep the loop to itself.
+            for (int i = 0; i < 8 && (n = ch.read(discard)) > 0; i++) discard.clear();
             if (n < 0) {
                 if (answered && out == null) close(); // it has its answer and is done
                 else key.interestOps(key.interestOps() & ~SelectionKey.OP_READ); // half-closed: the answer still goes out
