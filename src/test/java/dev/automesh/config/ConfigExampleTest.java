@@ -1,5 +1,6 @@
 package dev.automesh.config;
 
+import dev.automesh.wg.Backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,7 +54,7 @@ class ConfigExampleTest {
         try {
             Files.writeString(tmp, text);
             Config c = ConfigLoader.load(tmp);
-            assertEquals(Config.Backend.AUTO, c.wireguardBackend());
+            assertEquals(Backend.AUTO, c.wireguardBackend());
             assertEquals(1000, c.wgPollMillis());
             assertEquals(51820, c.upnpForwardExternalPort().orElseThrow());
             assertTrue(c.metricsAddress().isPresent());
