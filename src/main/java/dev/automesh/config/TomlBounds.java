@@ -8,7 +8,7 @@ import dev.automesh.config.ConfigException.Reason;
  * files. tomlj's ANTLR lexer keeps a token for nearly every character outside comments and spaces
  * (each character of a string too): measured under the unit's flags, 130 K characters of one string
  * or of a dense array exhaust 48 MB, while a megabyte of comments costs nothing. The caps below leave
- * a factor of two. A 400-peer config has about 60 K such characters.
+ * a factor of two. A 400-peer config with names and endpoints has about 55 K such characters.
  */
 final class TomlBounds {
     private TomlBounds() {}
