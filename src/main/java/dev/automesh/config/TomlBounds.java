@@ -22,75 +22,96 @@ final class TomlBounds {
 
     /** @throws ConfigException TOO_LARGE at the offending string, or at 1:1 for the whole file */
     static void check(String text, String name) throws ConfigException {
-        int line = 1;
-        int col = 1;
-        int significant = 0;
-        int depth = 0;
-        int n = text.length();
-        int i = 0;
-        while (i < n) {
-            char c = text.charAt(i);
-            if (c == '#') {
-                while (i < n && text.charAt(i) != '\n') i++;
-                continue;
+        new Scan(text, name).run();
+    }
+
+    /** One pass, tracking line and column (in code points, as tomlj counts) for the error. */
+    private static final class Scan {
+        private final String text;
+        private final String name;
+        private int i;
+        private int line = 1;
+        private int col = 1;
+        private int significant;
+        private int depth;
+
+        Scan(String text, String name) {
+            this.text = text;
+            this.name = name;
+        }
+
+        void run() throws ConfigException {
+            while (i < text.length()) {
+                char c = text.charAt(i);
+                if (c == '#') {
+                    while (i < text.length() && text.charAt(i) != '\n') i++;
+                    continue;
+                }
+                if (c == '"' || c == '\'') {
+                    string(c);
+                } else {
+                    if (c == '[' || c == '{') {
+                        if (++depth > MAX_DEPTH) {
+                            // Same words as when the parser's own stack runs out.
+                            throw new ConfigException(Reason.TOO_LARGE, name, 0, 0, "", "nests arrays or tables too deeply to parse");
+                        }
+                    } else if (c == ']' || c == '}') {
+                        depth = Math.max(0, depth - 1);
+                    }
+                    if (c != ' ' && c != '\t') significant++;
+                    advance(c);
+                }
+                if (significant > MAX_SIGNIFICANT_CHARS) {
+                    throw new ConfigException(Reason.TOO_LARGE, name, 1, 1, "", "has more than " + MAX_SIGNIFICANT_CHARS
+                            + " characters outside comments, more than automesh parses within its memory"
+                            + " (is this the right file? comments do not count)");
+                }
             }
-            if (c == '"' || c == '\'') {
-                boolean multi = text.startsWith(c == '"' ? "\"\"\"" : "'''", i);
-                int startLine = line;
-                int startCol = col;
-                String delimiter = String.valueOf(c).repeat(multi ? 3 : 1);
-                int open = delimiter.length();
-                i += open;
-                col += open;
-                int length = 0;
-                while (i < n) {
-                    char d = text.charAt(i);
-                    if (!multi && d == '\n') break; // unterminated: tomlj reports it
-                    if (text.startsWith(delimiter, i)) {
-                        i += open;
-                        col += open;
-                        break;
-                    }
-                    if (d == '\\' && c == '"' && i + 1 < n && text.charAt(i + 1) != '\n') {
-                        i++;
-                        col++;
-                        length++;
-                    }
-                    if (d == '\n') {
-                        line++;
-                        col = 0;
-                    }
-                    if (!Character.isLowSurrogate(d)) col++;
+        }
+
+        /** A basic or literal string, one-line or multi-line, from its opening quote to past its closing one. */
+        private void string(char quote) throws ConfigException {
+            boolean multi = text.startsWith(String.valueOf(quote).repeat(3), i);
+            String delimiter = String.valueOf(quote).repeat(multi ? 3 : 1);
+            int startLine = line;
+            int startCol = col;
+            skip(delimiter.length());
+            int length = 0;
+            while (i < text.length()) {
+                char d = text.charAt(i);
+                if (!multi && d == '\n') break; // unterminated: tomlj reports it
+                if (text.startsWith(delimiter, i)) {
+                    skip(delimiter.length());
+                    break;
+                }
+                if (d == '\\' && quote == '"' && i + 1 < text.length() && text.charAt(i + 1) != '\n') {
+                    skip(1); // the escaped character cannot close the string
                     length++;
-                    i++;
-                    if (length > MAX_STRING_CHARS) {
-                        throw new ConfigException(Reason.TOO_LARGE, name, startLine, startCol, "",
-                                "a string longer than " + MAX_STRING_CHARS + " characters; no automesh value is"
-                                        + " that long (is this the right file?)");
-                    }
+                    d = text.charAt(i);
                 }
-                significant += length + 2 * open;
-            } else {
-                if (c == '\n') {
-                    line++;
-                    col = 0;
-                } else if (c == '[' || c == '{') {
-                    if (++depth > MAX_DEPTH) {
-                        // Same words as when the parser's own stack runs out.
-                        throw new ConfigException(Reason.TOO_LARGE, name, 0, 0, "", "nests arrays or tables too deeply to parse");
-                    }
-                } else if (c == ']' || c == '}') {
-                    depth = Math.max(0, depth - 1);
+                advance(d);
+                if (++length > MAX_STRING_CHARS) {
+                    throw new ConfigException(Reason.TOO_LARGE, name, startLine, startCol, "",
+                            "a string longer than " + MAX_STRING_CHARS + " characters; no automesh value is"
+                                    + " that long (is this the right file?)");
                 }
-                if (c != ' ' && c != '\t') significant++;
-                if (!Character.isLowSurrogate(c)) col++;
-                i++;
             }
-            if (significant > MAX_SIGNIFICANT_CHARS) {
-                throw new ConfigException(Reason.TOO_LARGE, name, 1, 1, "", "has more than " + MAX_SIGNIFICANT_CHARS
-                        + " characters outside comments, more than automesh parses within its memory"
-                        + " (is this the right file? comments do not count)");
+            significant += length + 2 * delimiter.length();
+        }
+
+        private void advance(char c) {
+            i++;
+            if (c == '\n') {
+                line++;
+                col = 1;
+            } else if (!Character.isLowSurrogate(c)) {
+                col++;
             }
+        }
+
+        private void skip(int n) {
+            i += n;
+            col += n;
         }
     }
 }
