@@ -1,10 +1,10 @@
 package dev.automesh.config;
 
-import java.net.Inet6Address;
-import java.util.ArrayList;
+import dev.automesh.crypto.GossipSecret;
+import dev.automesh.wg.Backend;
 import java.util.List;
 
-/** The one-screen summary printed by `automesh check config.toml`. Owner: config. */
+/** The one-screen summary printed by `automesh check config.toml`. */
 public final class ConfigSummary {
     private ConfigSummary() {}
 
@@ -16,7 +16,7 @@ public final class ConfigSummary {
         sb.append(c.source()).append(": OK, ").append(c.peers().size())
                 .append(c.peers().size() == 1 ? " peer" : " peers").append('\n');
         row(sb, "interface", c.interfaceName() + " (backend " + c.wireguardBackend().name().toLowerCase()
-                + (c.wireguardBackend() == Config.Backend.KERNEL ? ""
+                + (c.wireguardBackend() == Backend.KERNEL ? ""
                 : ", UAPI socket " + c.uapiSocket().map(Object::toString)
                         .orElse("/var/run/wireguard/" + c.interfaceName() + ".sock")) + ")");
         row(sb, "gossip", "UDP port " + c.gossipPort() + (c.ipv6() ? " on [::]" : " on 0.0.0.0") + ", " + secret(c));
@@ -48,25 +48,16 @@ public final class ConfigSummary {
 
     /** Legal but probably unintended settings; they do not fail `check`. */
     public static List<String> warnings(Config c) {
-        List<String> out = new ArrayList<>();
-        if (c.gossipSecret().isEmpty()) {
-            out.add("no gossip secret: gossip is encrypted with a key anyone can derive; set gossip_secret_file");
-        }
-        if (!c.ipv6() && c.peers().stream().anyMatch(p -> p.address() instanceof Inet6Address)) {
-            out.add("some peer addresses are IPv6 but ipv6 = false: gossip to them cannot be sent; set ipv6 = true");
-        }
-        if (c.peers().isEmpty()) {
-            out.add("no [[peers]]: there is nothing to mesh with");
-        }
-        return out;
+        return c.warnings();
     }
 
     private static String secret(Config c) {
-        String s = c.gossipSecret();
+        GossipSecret s = c.gossipSecret();
         if (s.isEmpty()) return "no secret";
-        int bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        int bytes = s.utf8Length();
         // The newline note matters: `echo` vs `printf %s` changes the key, and the peers then cannot talk.
-        return "secret set (" + bytes + (bytes == 1 ? " byte" : " bytes") + (s.endsWith("\n") ? ", ends with a newline, which is part of it" : "") + ")";
+        return "secret set (" + bytes + (bytes == 1 ? " byte" : " bytes")
+                + (s.endsWithNewline() ? ", ends with a newline, which is part of it" : "") + ")";
     }
 
     private static void row(StringBuilder sb, String label, String value) {

@@ -43,6 +43,11 @@ public final class GossipCipher {
         return new GossipCipher(deriveKey(secret), new SecureRandom());
     }
 
+    /** As {@link #fromSecret(String)}, from the config's value. */
+    public static GossipCipher fromSecret(GossipSecret secret) {
+        return fromSecret(secret.reveal());
+    }
+
     /** The 32-byte key: BLAKE3-256 of the UTF-8 bytes of "wgautomesh: " + secret. */
     public static byte[] deriveKey(String secret) {
         Objects.requireNonNull(secret, "secret");

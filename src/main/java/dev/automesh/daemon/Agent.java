@@ -147,6 +147,7 @@ public final class Agent {
     }
 
     private int runUntilStopped() throws InterruptedException {
+        config.warnings().forEach(w -> log.warn("{}", w));
         Optional<InterfaceWait.Ready> ready;
         try {
             ready = InterfaceWait.await(config.wireguardBackend(), config.interfaceName(), opener,

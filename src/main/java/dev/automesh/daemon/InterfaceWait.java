@@ -1,6 +1,6 @@
 package dev.automesh.daemon;
 
-import dev.automesh.config.Config;
+import dev.automesh.wg.Backend;
 import dev.automesh.wg.WgDevice;
 import dev.automesh.wg.WireGuard;
 import dev.automesh.wg.WireGuardException;
@@ -43,7 +43,7 @@ final class InterfaceWait {
     private InterfaceWait() {}
 
     /** @return the open interface with a key, or empty when stopped while waiting */
-    static Optional<Ready> await(Config.Backend backend, String iface, Opener opener, Sleeper sleeper,
+    static Optional<Ready> await(Backend backend, String iface, Opener opener, Sleeper sleeper,
                                  LongSupplier clockMillis, Consumer<String> info) throws Fatal, InterruptedException {
         long start = clockMillis.getAsLong();
         String lastReason = null;
@@ -70,7 +70,7 @@ final class InterfaceWait {
                     case NO_WIREGUARD -> {
                         // With backend auto, "no kernel WireGuard" also means "wireguard-go has not created
                         // its socket yet": worth waiting for. Forced to kernel, nothing will change.
-                        if (backend == Config.Backend.KERNEL) {
+                        if (backend == Backend.KERNEL) {
                             throw new Fatal(e.reason(), e.getMessage()
                                     + " (load the wireguard module, or use wireguard_backend = \"userspace\")", e);
                         }

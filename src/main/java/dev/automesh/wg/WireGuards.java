@@ -1,6 +1,5 @@
 package dev.automesh.wg;
 
-import dev.automesh.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -9,7 +8,7 @@ import java.util.Optional;
 public final class WireGuards {
     private WireGuards() {}
 
-    public static WireGuard open(Config.Backend backend, String iface, Optional<Path> uapiSocket)
+    public static WireGuard open(Backend backend, String iface, Optional<Path> uapiSocket)
             throws WireGuardException {
         Path socket = uapiSocket.orElseGet(() -> UserspaceWireGuard.defaultSocket(iface));
         return switch (backend) {

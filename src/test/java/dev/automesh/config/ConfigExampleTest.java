@@ -3,6 +3,7 @@ package dev.automesh.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.automesh.wg.Backend;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ class ConfigExampleTest {
         try {
             Files.writeString(tmp, text);
             Config c = ConfigLoader.load(tmp);
-            assertEquals(Config.Backend.AUTO, c.wireguardBackend());
+            assertEquals(Backend.AUTO, c.wireguardBackend());
             assertEquals(1000, c.wgPollMillis());
             assertEquals(51820, c.upnpForwardExternalPort().orElseThrow());
             assertTrue(c.metricsAddress().isPresent());

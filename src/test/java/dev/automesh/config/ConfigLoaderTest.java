@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.automesh.crypto.WgKey;
+import dev.automesh.wg.Backend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,7 +55,7 @@ class ConfigLoaderTest {
         assertTrue(c.lanDiscovery());
         assertFalse(c.ipv6());
         assertEquals(Optional.of(33723), c.upnpForwardExternalPort());
-        assertEquals("q8B0a2J4uWcV8n3YtG7kZr1pXo6sLm9dHe5fTi0AbCw=\n", c.gossipSecret());
+        assertEquals("q8B0a2J4uWcV8n3YtG7kZr1pXo6sLm9dHe5fTi0AbCw=\n", c.gossipSecret().reveal());
         assertEquals(Optional.of(Path.of("/var/lib/wgautomesh/state")), c.persistFile());
         assertEquals(5, c.peers().size());
         PeerConfig p0 = c.peers().get(0);
@@ -65,7 +66,7 @@ class ConfigLoaderTest {
         assertEquals(Optional.empty(), c.peers().get(4).endpoint());
         assertEquals("10.14.3.1", c.peers().get(4).address().getHostAddress());
         // automesh-only keys are absent: their defaults apply.
-        assertEquals(Config.Backend.AUTO, c.wireguardBackend());
+        assertEquals(Backend.AUTO, c.wireguardBackend());
         assertEquals(Path.of("/run/automesh/wg0.sock"), c.controlSocket());
         assertEquals(1000, c.wgPollMillis());
     }
@@ -84,12 +85,12 @@ class ConfigLoaderTest {
     void defaultsOfAMinimalConfig() throws Exception {
         Config c = ConfigLoader.load(write("min.toml", "interface = \"wg7\"\ngossip_port = 1666\n"));
         assertEquals("wg7", c.interfaceName());
-        assertEquals("", c.gossipSecret());
+        assertEquals("", c.gossipSecret().reveal());
         assertEquals(Optional.empty(), c.persistFile());
         assertFalse(c.ipv6());
         assertFalse(c.lanDiscovery());
         assertEquals(Optional.empty(), c.upnpForwardExternalPort());
-        assertEquals(Config.Backend.AUTO, c.wireguardBackend());
+        assertEquals(Backend.AUTO, c.wireguardBackend());
         assertEquals(Optional.empty(), c.uapiSocket());
         assertEquals(Path.of("/run/automesh/wg7.sock"), c.controlSocket());
         assertEquals(Optional.empty(), c.metricsAddress());
@@ -126,11 +127,11 @@ class ConfigLoaderTest {
                 address = "10.0.0.2"
                 """.formatted(secret, K1, K2)));
         assertEquals("wg-mesh", c.interfaceName());
-        assertEquals("correct horse battery staple", c.gossipSecret());
+        assertEquals("correct horse battery staple", c.gossipSecret().reveal());
         assertEquals(Optional.of(Path.of("/var/lib/automesh/state")), c.persistFile());
         assertTrue(c.lanDiscovery());
         assertEquals(Optional.of(51821), c.upnpForwardExternalPort());
-        assertEquals(Config.Backend.USERSPACE, c.wireguardBackend());
+        assertEquals(Backend.USERSPACE, c.wireguardBackend());
         assertEquals(Optional.of(Path.of("/run/wireguard/wg-mesh.sock")), c.uapiSocket());
         assertEquals(Path.of("/run/amc/ctl.sock"), c.controlSocket());
         assertEquals(Optional.of(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 9586)),
@@ -196,7 +197,7 @@ class ConfigLoaderTest {
             Files.write(f, secret.getBytes(StandardCharsets.UTF_8));
             Config c = ConfigLoader.load(write("s.toml",
                     "interface = \"wg0\"\ngossip_port = 1666\ngossip_secret_file = \"" + f + "\"\n"));
-            assertEquals(secret, c.gossipSecret(), "secret " + ConfigLoader.quoteStatic(secret));
+            assertEquals(secret, c.gossipSecret().reveal(), "secret " + Texts.quote(secret));
         }
     }
 
@@ -209,7 +210,7 @@ class ConfigLoaderTest {
                 peers = [ { pubkey = "%s", address = "10.0.0.2" },
                           { pubkey = "%s", address = "10.0.0.3", endpoint = "gw.example.org:51820" } ]
                 """.formatted(K1, K2)));
-        assertEquals("hunter2", c.gossipSecret());
+        assertEquals("hunter2", c.gossipSecret().reveal());
         assertEquals(2, c.peers().size());
         assertEquals("gw.example.org", c.peers().get(1).endpoint().orElseThrow().host());
     }

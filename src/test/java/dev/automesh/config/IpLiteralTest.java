@@ -41,7 +41,7 @@ class IpLiteralTest {
             "1::2::3", ":::", ":1::", "1::2:", "12345::", "g::", "fe80::1%eth0", "[::1]", "::1/128", "::1.2.3",
             "1.2.3.4::", "::ffff:10.0.0.1", "1:2:3:4:5:6:7:1.2.3.4", "\u0661.0.0.1", "\uff11::"})
     void rejects(String text) {
-        assertThrows(IllegalArgumentException.class, () -> IpLiteral.parse(text), ConfigLoader.quoteStatic(text));
+        assertThrows(IllegalArgumentException.class, () -> IpLiteral.parse(text), Texts.quote(text));
     }
 
     @Test
@@ -59,7 +59,7 @@ class IpLiteralTest {
             "my_host.lan.:51820 | my_host.lan. | 51820",
     })
     void endpointsAccepted(String text, String host, int port) {
-        assertEquals(new HostPort(host, port), ConfigLoader.parseEndpoint(text));
+        assertEquals(new HostPort(host, port), HostPort.parse(text));
     }
 
     @ParameterizedTest
@@ -67,25 +67,25 @@ class IpLiteralTest {
             "10.0.0.256:1", "10.0.0:1", "[::1]", "[::1]:", "[::1", "::1]:1", "[10.0.0.1]:1", "[::1]x:1", "::1:51820",
             "a..b:1", "-a.b:1", "a b:1", "0.0.0.0:51820", "[::]:51820", "[fe80::1%eth0]:51820", "h\u00e9te:1"})
     void endpointsRejected(String text) {
-        assertThrows(IllegalArgumentException.class, () -> ConfigLoader.parseEndpoint(text), ConfigLoader.quoteStatic(text));
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse(text), Texts.quote(text));
     }
 
     @Test
     void suggestions() {
         List<String> top = ConfigLoader.TOP_KEYS;
-        assertEquals("gossip_port", ConfigLoader.suggest("gosip_port", top));
-        assertEquals("gossip_port", ConfigLoader.suggest("gossip-port", top));
-        assertEquals("lan_discovery", ConfigLoader.suggest("lan_dicsovery", top));
-        assertEquals("interface", ConfigLoader.suggest("Interface", top));
-        assertEquals("peers", ConfigLoader.suggest("Peer", top));
-        assertEquals("gossip_secret_file", ConfigLoader.suggest("gossip_secretfile", top));
-        assertEquals("pubkey", ConfigLoader.suggest("public_key", ConfigLoader.PEER_KEYS));
-        assertEquals("address", ConfigLoader.suggest("AllowedIPs", ConfigLoader.PEER_KEYS));
-        assertEquals("endpoint", ConfigLoader.suggest("endpoints", ConfigLoader.PEER_KEYS));
-        assertNull(ConfigLoader.suggest("colour", top));
-        assertNull(ConfigLoader.suggest("x".repeat(1_000_000), top), "a huge key is just unknown (no 100 MB distance table)");
-        assertEquals(1, ConfigLoader.editDistance("ab", "ba"));
-        assertEquals(3, ConfigLoader.editDistance("kitten", "sitting"));
+        assertEquals("gossip_port", KeySuggestions.suggest("gosip_port", top));
+        assertEquals("gossip_port", KeySuggestions.suggest("gossip-port", top));
+        assertEquals("lan_discovery", KeySuggestions.suggest("lan_dicsovery", top));
+        assertEquals("interface", KeySuggestions.suggest("Interface", top));
+        assertEquals("peers", KeySuggestions.suggest("Peer", top));
+        assertEquals("gossip_secret_file", KeySuggestions.suggest("gossip_secretfile", top));
+        assertEquals("pubkey", KeySuggestions.suggest("public_key", ConfigLoader.PEER_KEYS));
+        assertEquals("address", KeySuggestions.suggest("AllowedIPs", ConfigLoader.PEER_KEYS));
+        assertEquals("endpoint", KeySuggestions.suggest("endpoints", ConfigLoader.PEER_KEYS));
+        assertNull(KeySuggestions.suggest("colour", top));
+        assertNull(KeySuggestions.suggest("x".repeat(1_000_000), top), "a huge key is just unknown (no 100 MB distance table)");
+        assertEquals(1, KeySuggestions.editDistance("ab", "ba"));
+        assertEquals(3, KeySuggestions.editDistance("kitten", "sitting"));
     }
 
     @Test

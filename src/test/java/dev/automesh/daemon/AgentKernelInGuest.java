@@ -1,5 +1,7 @@
 package dev.automesh.daemon;
 
+import dev.automesh.crypto.GossipSecret;
+import dev.automesh.wg.Backend;
 import static dev.automesh.daemon.AgentRuns.await;
 import static dev.automesh.daemon.AgentRuns.run;
 import static org.junit.jupiter.api.Assertions.*;
@@ -77,13 +79,14 @@ class AgentKernelInGuest {
     }
 
     private Agent agent(Node n, List<PeerConfig> peers) {
-        Config c = new Config(n.ns().dir().resolve("automesh.toml"), "wg0", 1666, "guest secret",
-                Optional.of(n.ns().dir().resolve("automesh.state")), false, false, Optional.empty(),
-                Config.Backend.AUTO, Optional.empty(), n.ns().dir().resolve("automesh.sock"), Optional.empty(), 200, peers);
+        Config c = Config.builder(n.ns().dir().resolve("automesh.toml"), "wg0", 1666)
+                .gossipSecret(GossipSecret.of("guest secret"))
+                .persistFile(Optional.of(n.ns().dir().resolve("automesh.state"))).wireguardBackend(Backend.AUTO)
+                .controlSocket(n.ns().dir().resolve("automesh.sock")).wgPollMillis(200).peers(peers).build();
         // The netlink socket is opened inside the node's namespace and stays bound to it.
         InterfaceWait.Opener opener = () -> {
             try {
-                return InNetns.call(n.ns().name(), () -> WireGuards.open(Config.Backend.AUTO, "wg0", Optional.empty()));
+                return InNetns.call(n.ns().name(), () -> WireGuards.open(Backend.AUTO, "wg0", Optional.empty()));
             } catch (WireGuardException e) {
                 throw e;
             } catch (Exception e) {

@@ -1,5 +1,7 @@
 package dev.automesh.daemon;
 
+import dev.automesh.crypto.GossipSecret;
+import dev.automesh.wg.Backend;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.automesh.config.Config;
@@ -15,16 +17,16 @@ import org.junit.jupiter.api.Test;
 
 /** Agent.run() before the interface exists: stop while waiting, and fatal WireGuard errors. */
 class AgentLifecycleTest {
-    static Config config(Config.Backend backend) {
-        return new Config(Path.of("test.toml"), "wg7", 0, "secret", Optional.empty(), false, true,
-                Optional.empty(), backend, Optional.empty(), Path.of("/nonexistent/automesh.sock"),
-                Optional.empty(), 1000, List.of());
+    static Config config(Backend backend) {
+        return Config.builder(Path.of("test.toml"), "wg7", 0).gossipSecret(GossipSecret.of("secret"))
+                .lanDiscovery(true).wireguardBackend(backend).controlSocket(Path.of("/nonexistent/automesh.sock"))
+                .wgPollMillis(1000).build();
     }
 
     @Test
     void stopWhileWaitingForTheInterfaceReturns0Promptly() throws Exception {
         AtomicInteger opens = new AtomicInteger();
-        Agent agent = new Agent(config(Config.Backend.AUTO), List.of(), () -> {
+        Agent agent = new Agent(config(Backend.AUTO), List.of(), () -> {
             opens.incrementAndGet();
             throw new WireGuardException(Reason.NO_SUCH_DEVICE, "interface wg7 does not exist");
         }, System::currentTimeMillis);
@@ -48,11 +50,11 @@ class AgentLifecycleTest {
 
     @Test
     void notPermittedExits77AndNoWireGuardWithKernelExits69() throws Exception {
-        Agent a = new Agent(config(Config.Backend.AUTO), List.of(), () -> {
+        Agent a = new Agent(config(Backend.AUTO), List.of(), () -> {
             throw new WireGuardException(Reason.NOT_PERMITTED, "wg7: operation not permitted");
         }, System::currentTimeMillis);
         assertEquals(Agent.EXIT_NOPERM, a.run());
-        Agent b = new Agent(config(Config.Backend.KERNEL), List.of(), () -> {
+        Agent b = new Agent(config(Backend.KERNEL), List.of(), () -> {
             throw new WireGuardException(Reason.NO_WIREGUARD, "the kernel has no wireguard");
         }, System::currentTimeMillis);
         assertEquals(Agent.EXIT_UNAVAILABLE, b.run());

@@ -1,5 +1,7 @@
 package dev.automesh.daemon;
 
+import dev.automesh.crypto.GossipSecret;
+import dev.automesh.wg.Backend;
 import static dev.automesh.daemon.AgentRuns.await;
 import static dev.automesh.daemon.AgentRuns.run;
 import static org.junit.jupiter.api.Assertions.*;
@@ -176,12 +178,13 @@ class AgentSmokeTest {
 
     private Agent agent(Node n, int port, List<PeerConfig> peers, List<AgentService> services) {
         Path socket = n.ns().wireguardRunDir().resolve("wg0.sock");
-        Config c = new Config(n.ns().dir().resolve("automesh.toml"), "wg0", port, "smoke secret",
-                Optional.of(n.ns().dir().resolve("automesh.state")), false, false, Optional.empty(),
-                Config.Backend.USERSPACE, Optional.of(socket), n.ns().dir().resolve("automesh.sock"), Optional.empty(),
-                200, peers);
+        Config c = Config.builder(n.ns().dir().resolve("automesh.toml"), "wg0", port)
+                .gossipSecret(GossipSecret.of("smoke secret"))
+                .persistFile(Optional.of(n.ns().dir().resolve("automesh.state"))).wireguardBackend(Backend.USERSPACE)
+                .uapiSocket(Optional.of(socket)).controlSocket(n.ns().dir().resolve("automesh.sock"))
+                .wgPollMillis(200).peers(peers).build();
         Agent agent = new Agent(c, services,
-                () -> WireGuards.open(Config.Backend.USERSPACE, "wg0", Optional.of(socket)),
+                () -> WireGuards.open(Backend.USERSPACE, "wg0", Optional.of(socket)),
                 System::currentTimeMillis, Optional.of(n.meshIp()));
         cleanup.add(() -> {
             agent.requestStop();

@@ -2,7 +2,7 @@ package dev.automesh.daemon;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.automesh.config.Config;
+import dev.automesh.wg.Backend;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.wg.PeerUpdate;
 import dev.automesh.wg.WgDevice;
@@ -43,7 +43,7 @@ class InterfaceWaitTest {
     long now = 1_000_000;
     int sleeps;
 
-    Optional<InterfaceWait.Ready> await(Config.Backend backend, int maxSleeps) throws Exception {
+    Optional<InterfaceWait.Ready> await(Backend backend, int maxSleeps) throws Exception {
         return InterfaceWait.await(backend, "wg7", () -> {
             Object next = script.isEmpty() ? new WireGuardException(Reason.NO_SUCH_DEVICE, "no interface wg7") : script.poll();
             if (next instanceof WireGuardException e) throw e;
@@ -67,7 +67,7 @@ class InterfaceWaitTest {
         script.add(device(false));
         script.add(device(false));
         script.add(device(true));
-        Optional<InterfaceWait.Ready> r = await(Config.Backend.AUTO, 100);
+        Optional<InterfaceWait.Ready> r = await(Backend.AUTO, 100);
         assertTrue(r.isPresent());
         assertEquals(KEY, r.get().device().publicKey().orElseThrow());
         assertEquals(7, sleeps);
@@ -83,7 +83,7 @@ class InterfaceWaitTest {
     @Test
     void readyAtOnceLogsNothing() throws Exception {
         script.add(device(true));
-        assertTrue(await(Config.Backend.AUTO, 100).isPresent());
+        assertTrue(await(Backend.AUTO, 100).isPresent());
         assertEquals(List.of(), logs);
         assertEquals(0, sleeps);
     }
@@ -91,7 +91,7 @@ class InterfaceWaitTest {
     @Test
     void notPermittedIsFatalAtOnce() {
         script.add(new WireGuardException(Reason.NOT_PERMITTED, "wg7: operation not permitted"));
-        InterfaceWait.Fatal f = assertThrows(InterfaceWait.Fatal.class, () -> await(Config.Backend.AUTO, 100));
+        InterfaceWait.Fatal f = assertThrows(InterfaceWait.Fatal.class, () -> await(Backend.AUTO, 100));
         assertEquals(Reason.NOT_PERMITTED, f.reason);
         assertTrue(f.getMessage().contains("CAP_NET_ADMIN"), f.getMessage());
         assertEquals(0, sleeps);
@@ -100,18 +100,18 @@ class InterfaceWaitTest {
     @Test
     void noKernelWireGuardIsFatalOnlyWhenTheKernelIsForced() throws Exception {
         script.add(new WireGuardException(Reason.NO_WIREGUARD, "no wireguard in this kernel"));
-        InterfaceWait.Fatal f = assertThrows(InterfaceWait.Fatal.class, () -> await(Config.Backend.KERNEL, 100));
+        InterfaceWait.Fatal f = assertThrows(InterfaceWait.Fatal.class, () -> await(Backend.KERNEL, 100));
         assertEquals(Reason.NO_WIREGUARD, f.reason);
 
         // With auto, wireguard-go may simply not have created its socket yet.
         script.add(new WireGuardException(Reason.NO_WIREGUARD, "no wireguard in this kernel"));
         script.add(device(true));
-        assertTrue(await(Config.Backend.AUTO, 100).isPresent());
+        assertTrue(await(Backend.AUTO, 100).isPresent());
     }
 
     @Test
     void stopWhileWaitingReturnsEmpty() throws Exception {
-        assertTrue(await(Config.Backend.AUTO, 3).isEmpty());
+        assertTrue(await(Backend.AUTO, 3).isEmpty());
         assertEquals(3, sleeps);
         assertEquals(1, logs.size());
     }
