@@ -488,6 +488,9 @@ class MeshTest {
         assertEquals(ep("198.51.100.20:3333"), dev.peer(B).endpoint);
         assertEquals(30, dev.peer(B).keepalive);
         assertTrue(m.status(T0 + 7000).peers().get(1).candidates().get(0).retryInMillis() > 0, "LAN backs off");
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 8000)); // WireGuard is back at the old endpoint
+        assertEquals(SourceKind.WIREGUARD, m.status(T0 + 8000).peers().get(1).endpointSource().orElseThrow().kind(),
+                "the endpoint put back keeps its own source, not the LAN's");
 
         // next time it works: traffic arrives from the LAN address
         dev.apply(m.onDevice(dev.snapshot(), T0 + 20_000));
@@ -496,6 +499,8 @@ class MeshTest {
         List<Action> out = m.onDevice(dev.snapshot(), T0 + 27_000);
         dev.apply(out);
         assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint);
+        assertEquals(List.of(new Notice.MovedToLan("b", B.toBase64(), ep("198.51.100.20:3333"), ep("192.168.1.20:51999"))),
+                notices(out));
         assertEquals(State.LAN, m.status(T0 + 27_000).peers().get(1).state());
     }
 
