@@ -168,7 +168,7 @@ public final class Agent {
             loaded.warning().ifPresent(w -> log.warn("{}", w));
             saved = loaded.table();
         }
-        mesh = new Mesh(new MeshSettings(ownKey, config.gossipPort(), config.lanDiscovery(), config.ipv6(),
+        mesh = new Mesh(new MeshSettings(ownKey, config.gossipPort(), config.lanDiscovery(),
                 config.peers()));
 
         ScheduledExecutorService persistExec = Executors.newSingleThreadScheduledExecutor(
@@ -362,7 +362,7 @@ public final class Agent {
         } else if (a instanceof Action.Persist) {
             if (persist != null) persist.submit(snapshotState());
         } else if (a instanceof Action.Notice n) {
-            meshLog.info("{}", n.line());
+            meshLog.info("{}", NoticeLines.line(n));
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * What the mesh logic needs to know about this node. {@code ownKey} comes from the WireGuard device.
  */
-public record MeshSettings(WgKey ownKey, int gossipPort, boolean lanDiscovery, boolean ipv6, List<PeerConfig> peers) {
+public record MeshSettings(WgKey ownKey, int gossipPort, boolean lanDiscovery, List<PeerConfig> peers) {
     public MeshSettings {
         Objects.requireNonNull(ownKey);
         peers = List.copyOf(peers);

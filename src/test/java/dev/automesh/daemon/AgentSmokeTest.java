@@ -197,7 +197,7 @@ class AgentSmokeTest {
     private static void requireMergedParts() {
         try {
             GossipCipher.fromSecret("probe");
-            new Mesh(new MeshSettings(WgKey.of(new byte[32]), 1, false, false, List.of())).persistentState();
+            new Mesh(new MeshSettings(WgKey.of(new byte[32]), 1, false, List.of())).persistentState();
             new EndpointStore(Path.of("/nonexistent/automesh-probe")).load();
         } catch (UnsupportedOperationException e) {
             Assumptions.abort("SKIPPED: " + e.getMessage() + " (cipher, mesh or store not merged yet)");

@@ -1,5 +1,7 @@
 package dev.automesh.mesh;
 
+import static dev.automesh.testsupport.TestValues.ip;
+
 import dev.automesh.config.HostPort;
 import dev.automesh.config.PeerConfig;
 import dev.automesh.crypto.WgKey;
@@ -8,9 +10,7 @@ import dev.automesh.wg.PeerUpdate;
 import dev.automesh.wg.WgDevice;
 import dev.automesh.wg.WgPeer;
 import dev.automesh.wire.Message;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,26 +74,6 @@ final class FakeDevice {
     }
 
     // ------------------------------------------------------------ small helpers shared by the tests
-
-    static WgKey key(int n) {
-        byte[] b = new byte[32];
-        for (int i = 0; i < 32; i++) b[i] = (byte) (n * 31 + i * 7);
-        return WgKey.of(b);
-    }
-
-    static InetSocketAddress ep(String hostPort) {
-        int i = hostPort.lastIndexOf(':');
-        try {
-            String host = hostPort.substring(0, i).replace("[", "").replace("]", "");
-            return new InetSocketAddress(InetAddress.getByName(host), Integer.parseInt(hostPort.substring(i + 1)));
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    static InetAddress ip(String s) {
-        return ep(s + ":1").getAddress();
-    }
 
     static PeerConfig peerConfig(String name, WgKey key, String meshAddress, String endpoint) {
         Optional<HostPort> e = Optional.empty();

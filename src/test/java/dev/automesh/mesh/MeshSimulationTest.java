@@ -1,7 +1,7 @@
 package dev.automesh.mesh;
 
-import static dev.automesh.mesh.FakeDevice.ip;
-import static dev.automesh.mesh.FakeDevice.key;
+import static dev.automesh.testsupport.TestValues.ip;
+import static dev.automesh.testsupport.TestValues.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,7 +64,11 @@ class MeshSimulationTest {
 
     final List<Node> nodes = new ArrayList<>();
     final ArrayDeque<Runnable> inFlight = new ArrayDeque<>();
+    /** Every notice, as "time node: notice", for failure messages. */
     final List<String> notices = new ArrayList<>();
+    final List<Heard> heard = new ArrayList<>();
+
+    record Heard(String node, Action.Notice notice) {}
     long now = T0;
     int datagrams;
 
@@ -101,7 +105,7 @@ class MeshSimulationTest {
             peers.add(new PeerConfig(n.key, n.mesh, ep, Optional.of(n.name)));
         }
         for (Node n : nodes) {
-            n.mesh_ = new Mesh(new MeshSettings(n.key, GOSSIP, lanDiscovery, false, peers));
+            n.mesh_ = new Mesh(new MeshSettings(n.key, GOSSIP, lanDiscovery, peers));
             handle(n, n.mesh_.start(Map.of(), now));
             if (n != pub) handle(n, n.mesh_.onResolved(pub.key, List.of(new InetSocketAddress(pub.lanIp, pub.port)), now));
         }
@@ -112,7 +116,8 @@ class MeshSimulationTest {
         n.dev.apply(actions);
         for (Action a : actions) {
             if (a instanceof Action.Notice notice) {
-                notices.add(String.format("%5.1f s %s: %s", (now - T0) / 1000.0, n.name, notice.line()));
+                notices.add(String.format("%5.1f s %s: %s", (now - T0) / 1000.0, n.name, notice));
+                heard.add(new Heard(n.name, notice));
             } else if (a instanceof Action.Send s) {
                 Node to = byMesh(s.to().getAddress());
                 if (to != null && tunnelUp(n, to)) {
@@ -220,7 +225,10 @@ class MeshSimulationTest {
         assertTrue(took <= 10, "converged in " + took + " s");
         assertEquals(new InetSocketAddress(ip("198.51.100.2"), 40003), a.dev.peers.get(b.key).endpoint);
         assertEquals(new InetSocketAddress(ip("198.51.100.1"), 40002), b.dev.peers.get(a.key).endpoint);
-        assertTrue(notices.stream().anyMatch(l -> l.contains("a: b connected directly at 198.51.100.2:40003, learned from pub")),
+        assertTrue(heard.stream().anyMatch(h -> h.node().equals("a") && h.notice() instanceof Action.Notice.Connected c
+                        && c.peer().equals("b") && c.to() == MeshStatus.State.CONNECTED
+                        && c.endpoint().equals(Optional.of(new InetSocketAddress(ip("198.51.100.2"), 40003)))
+                        && c.source().equals(Optional.of(new MeshStatus.Source(MeshStatus.SourceKind.GOSSIP, "pub")))),
                 String.join("\n", notices));
         MeshStatus st = a.mesh_.status(now);
         assertTrue(st.allConnected());

@@ -1,19 +1,21 @@
 package dev.automesh.mesh;
 
 import static dev.automesh.mesh.FakeDevice.announces;
-import static dev.automesh.mesh.FakeDevice.ep;
-import static dev.automesh.mesh.FakeDevice.ip;
-import static dev.automesh.mesh.FakeDevice.key;
 import static dev.automesh.mesh.FakeDevice.only;
 import static dev.automesh.mesh.FakeDevice.peerConfig;
 import static dev.automesh.mesh.FakeDevice.sends;
 import static dev.automesh.mesh.FakeDevice.updates;
+import static dev.automesh.testsupport.TestValues.ep;
+import static dev.automesh.testsupport.TestValues.ip;
+import static dev.automesh.testsupport.TestValues.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.automesh.config.PeerConfig;
 import dev.automesh.crypto.WgKey;
+import dev.automesh.mesh.Action.Notice;
+import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.SourceKind;
 import dev.automesh.mesh.MeshStatus.State;
 import dev.automesh.wg.IpPrefix;
@@ -27,6 +29,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class MeshTest {
@@ -44,7 +47,7 @@ class MeshTest {
             peerConfig("c", C, "10.9.0.4", null)));
 
     Mesh mesh(boolean lan) {
-        return new Mesh(new MeshSettings(ME, GOSSIP, lan, false, configs));
+        return new Mesh(new MeshSettings(ME, GOSSIP, lan, configs));
     }
 
     /** Starts, reads the device once, resolves pub's config endpoint; applies all Configure actions. */
@@ -66,6 +69,16 @@ class MeshTest {
             l.add(new TimedEndpoint(ep((String) endpointThenTime[i]), (Long) endpointThenTime[i + 1]));
         }
         return new Message.Announce(k.toBase64(), l);
+    }
+
+    static List<Notice> notices(List<Action> actions) {
+        return only(actions, Notice.class);
+    }
+
+    /** A Connected notice about {@code peer}, in {@code state}, at {@code endpoint}. */
+    static boolean connectedAt(Notice n, String peer, State state, String endpoint) {
+        return n instanceof Notice.Connected c && c.peer().equals(peer) && c.to() == state
+                && c.endpoint().equals(Optional.of(ep(endpoint)));
     }
 
     void connect(WgKey k, String endpoint, long handshakeS) {
@@ -233,8 +246,8 @@ class MeshTest {
         assertEquals(1, announces(out).size(), "forwarded, as wgautomesh does (its table has any pubkey)");
         assertTrue(updates(out).isEmpty(), "but it configures nothing");
         for (int i = 0; i < 100; i++) m.onDatagram(gossipAt("10.9.0.2"), announce(key(100 + i), "198.51.100.1:1", S0), T0);
-        assertEquals(Mesh.MAX_UNKNOWN_PUBKEYS, m.persistentState().keySet().stream().filter(k -> !k.equals(PUB.toBase64())).count());
-        assertEquals(100 - (Mesh.MAX_UNKNOWN_PUBKEYS - 1), m.status(T0).counters().unknownPeersFull());
+        assertEquals(GossipTable.MAX_UNKNOWN_PUBKEYS, m.persistentState().keySet().stream().filter(k -> !k.equals(PUB.toBase64())).count());
+        assertEquals(100 - (GossipTable.MAX_UNKNOWN_PUBKEYS - 1), m.status(T0).counters().unknownPeersFull());
     }
 
     @Test
@@ -245,7 +258,7 @@ class MeshTest {
         List<Action> out = m.onDevice(dev.snapshot(), T0);
         assertTrue(sends(out).contains(new Action.Send(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:3333", S0))));
         assertEquals(1, only(out, Action.Persist.class).size());
-        assertTrue(only(out, Action.Notice.class).stream().anyMatch(n -> n.line().startsWith("b connected directly at 198.51.100.20:3333")));
+        assertTrue(notices(out).stream().anyMatch(n -> connectedAt(n, "b", State.CONNECTED, "198.51.100.20:3333")), out.toString());
 
         dev.peer(B).handshake = S0 + 120; // a normal rekey: not worth gossip
         assertTrue(announces(m.onDevice(dev.snapshot(), T0 + 121_000)).stream().noneMatch(a -> a.pubkey().equals(B.toBase64())));
@@ -355,11 +368,11 @@ class MeshTest {
         for (long t = T0; t <= T0 + 179_000; t += 1000) {
             dev.peer(B).rx += t % 30_000 == 0 ? 32 : 0; // its keepalives keep coming
             out = m.onDevice(dev.snapshot(), t);
-            assertTrue(only(out, Action.Notice.class).isEmpty(), out.toString());
+            assertTrue(notices(out).isEmpty(), out.toString());
         }
         out = m.onDevice(dev.snapshot(), T0 + 180_000);
-        assertEquals(List.of("b disconnected: last handshake 180 s ago; probing 1 candidate endpoints"),
-                only(out, Action.Notice.class).stream().map(Action.Notice::line).toList());
+        assertEquals(List.of(new Notice.Lost("b", B.toBase64(), State.CONNECTED, State.PROBING, new Notice.Lost.Expired(180), 1)),
+                notices(out));
         assertEquals(Optional.of(10), updates(out).get(0).persistentKeepalive());
     }
 
@@ -373,11 +386,11 @@ class MeshTest {
         assertEquals(List.of(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())),
                 sends(m.onDevice(dev.snapshot(), T0 + 33_000)), "half-way, the path is asked to prove itself");
         assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 34_000)), "once");
-        assertTrue(only(m.onDevice(dev.snapshot(), T0 + 43_000), Action.Notice.class).isEmpty());
+        assertTrue(notices(m.onDevice(dev.snapshot(), T0 + 43_000)).isEmpty());
         List<Action> out = m.onDevice(dev.snapshot(), T0 + 44_000);
         dev.apply(out);
-        assertEquals(List.of("b went silent: nothing received for 44 s; probing 2 candidate endpoints"),
-                only(out, Action.Notice.class).stream().map(Action.Notice::line).toList());
+        assertEquals(List.of(new Notice.Lost("b", B.toBase64(), State.CONNECTED, State.PROBING, new Notice.Lost.Silent(44), 2)),
+                notices(out));
         assertEquals(ep("198.51.100.20:3333"), dev.peer(B).endpoint, "the freshest candidate first");
         assertEquals(State.PROBING, m.status(T0 + 44_000).peers().get(1).state());
         dev.apply(m.onTick(T0 + 50_000));
@@ -385,7 +398,7 @@ class MeshTest {
         dev.peer(B).rx += 92; // it answers there
         dev.peer(B).handshake = S0 + 51;
         out = m.onDevice(dev.snapshot(), T0 + 51_000);
-        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b connected directly at 198.51.100.21:4444"));
+        assertTrue(connectedAt(notices(out).get(0), "b", State.CONNECTED, "198.51.100.21:4444"), out.toString());
     }
 
     @Test
@@ -410,7 +423,8 @@ class MeshTest {
         out = m.onTick(T0 + 32_000);
         dev.apply(out);
         assertEquals(ep("198.51.100.23:3"), dev.peer(B).endpoint);
-        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b went silent"), out.toString());
+        assertTrue(notices(out).get(0) instanceof Notice.Lost l && l.peer().equals("b") && l.reason() instanceof Notice.Lost.Silent,
+                out.toString());
     }
 
     @Test
@@ -438,7 +452,9 @@ class MeshTest {
         connect(B, "192.168.1.20:51999", S0 + 3);
         out = m.onDevice(dev.snapshot(), T0 + 3000);
         assertEquals(State.LAN, m.status(T0 + 3000).peers().get(1).state());
-        assertTrue(only(out, Action.Notice.class).get(0).line().startsWith("b connected on the LAN at 192.168.1.20:51999, from its LAN broadcast"));
+        Notice lanUp = notices(out).get(0);
+        assertTrue(connectedAt(lanUp, "b", State.LAN, "192.168.1.20:51999"), out.toString());
+        assertEquals(Optional.of(SourceKind.LAN), ((Notice.Connected) lanUp).source().map(Source::kind));
 
         dev.peer(B).handshake = S0 + 290;
         dev.peer(B).rx += 32;
@@ -472,6 +488,9 @@ class MeshTest {
         assertEquals(ep("198.51.100.20:3333"), dev.peer(B).endpoint);
         assertEquals(30, dev.peer(B).keepalive);
         assertTrue(m.status(T0 + 7000).peers().get(1).candidates().get(0).retryInMillis() > 0, "LAN backs off");
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 8000)); // WireGuard is back at the old endpoint
+        assertEquals(SourceKind.WIREGUARD, m.status(T0 + 8000).peers().get(1).endpointSource().orElseThrow().kind(),
+                "the endpoint put back keeps its own source, not the LAN's");
 
         // next time it works: traffic arrives from the LAN address
         dev.apply(m.onDevice(dev.snapshot(), T0 + 20_000));
@@ -480,6 +499,8 @@ class MeshTest {
         List<Action> out = m.onDevice(dev.snapshot(), T0 + 27_000);
         dev.apply(out);
         assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint);
+        assertEquals(List.of(new Notice.MovedToLan("b", B.toBase64(), ep("198.51.100.20:3333"), ep("192.168.1.20:51999"))),
+                notices(out));
         assertEquals(State.LAN, m.status(T0 + 27_000).peers().get(1).state());
     }
 
@@ -537,8 +558,10 @@ class MeshTest {
         dev.peer(B).rx = 1000;
         dev.peer(B).tx = 2000;
         List<Action> out = m.onDevice(dev.snapshot(), T0 + 3900);
-        assertEquals("b connected directly at 198.51.100.30:5000, learned from pub 1.4 s after it was announced",
-                only(out, Action.Notice.class).get(0).line());
+        assertEquals(new Notice.Connected("b", B.toBase64(), Optional.of(State.PROBING), State.CONNECTED,
+                        Optional.of(ep("198.51.100.30:5000")), Optional.of(new Source(SourceKind.GOSSIP, "pub")),
+                        OptionalLong.of(1400), OptionalLong.empty()),
+                notices(out).get(0));
         MeshStatus.Peer b = m.status(T0 + 10_000).peers().get(1);
         assertEquals(State.CONNECTED, b.state());
         assertEquals(Optional.of(ep("198.51.100.30:5000")), b.endpoint());
@@ -569,8 +592,8 @@ class MeshTest {
         dev.apply(m.onResolved(PUB, List.of(ep(PUB_EP)), T0 + 700));
         connect(PUB, PUB_EP, S0 + 1);
         List<Action> out = m.onDevice(dev.snapshot(), T0 + 1500);
-        assertTrue(only(out, Action.Notice.class).stream().anyMatch(n -> n.line().startsWith("pub connected directly at "
-                + PUB_EP + ", from the config")), out.toString());
+        assertTrue(notices(out).stream().anyMatch(n -> connectedAt(n, "pub", State.CONNECTED, PUB_EP)
+                && ((Notice.Connected) n).source().equals(Optional.of(new Source(SourceKind.CONFIG, "")))), out.toString());
         assertEquals("config", m.status(T0 + 2000).peers().get(0).endpointSource().orElseThrow().toString());
     }
 
@@ -582,8 +605,9 @@ class MeshTest {
         dev.peers.remove(PUB); // the interface was recreated: peers and sessions gone
         dev.apply(m.onDevice(dev.snapshot(), T0 + 2000)); // configured again, without a session
         List<Action> out = m.onDevice(dev.snapshot(), T0 + 3000);
-        List<String> lines = only(out, Action.Notice.class).stream().map(Action.Notice::line).toList();
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pub disconnected: WireGuard has no session with it")), lines.toString());
+        List<Notice> lost = notices(out);
+        assertTrue(lost.stream().anyMatch(n -> n instanceof Notice.Lost l && l.peer().equals("pub")
+                && l.reason() instanceof Notice.Lost.NoSession), lost.toString());
     }
 
     @Test

@@ -1,0 +1,52 @@
+package dev.automesh.daemon;
+
+import dev.automesh.config.HostPort;
+import dev.automesh.mesh.Action.Notice;
+import dev.automesh.mesh.MeshStatus.State;
+import java.util.Locale;
+
+/**
+ * Words the mesh's notices as the INFO lines users and tests read, e.g.
+ * "b connected directly at 198.51.100.2:51820, learned from pub 0.3 s after it was announced".
+ * docs/status.md lists them; end-to-end tests grep the log for them.
+ */
+final class NoticeLines {
+    private NoticeLines() {}
+
+    static String line(Notice n) {
+        if (n instanceof Notice.Connected c) return connected(c);
+        if (n instanceof Notice.Lost l) return lost(l);
+        if (n instanceof Notice.NoCandidates x) {
+            return x.peer() + " has no endpoint to try: none in the config, none gossiped or broadcast yet";
+        }
+        if (n instanceof Notice.MovedToLan m) return m.peer() + " moved to its LAN endpoint " + HostPort.format(m.endpoint());
+        throw new IllegalArgumentException("unknown notice " + n.getClass().getSimpleName());
+    }
+
+    private static String connected(Notice.Connected c) {
+        StringBuilder sb = new StringBuilder(c.peer()).append(" connected ")
+                .append(c.to() == State.LAN ? "on the LAN" : "directly").append(" at ")
+                .append(c.endpoint().map(HostPort::format).orElse("?"));
+        c.source().ifPresent(s -> sb.append(", ").append(s.describe()));
+        c.announcedAgoMillis().ifPresent(ms -> sb.append(seconds(ms)).append(" s after it was announced"));
+        c.triedAgoMillis().ifPresent(ms -> sb.append(",").append(seconds(ms)).append(" s after we tried it"));
+        return sb.toString();
+    }
+
+    private static String lost(Notice.Lost l) {
+        String why;
+        if (l.reason() instanceof Notice.Lost.Silent s) {
+            why = " went silent: nothing received for " + s.quietSeconds() + " s";
+        } else if (l.reason() instanceof Notice.Lost.Expired e) {
+            why = " disconnected: last handshake " + e.handshakeAgeSeconds() + " s ago";
+        } else {
+            why = " disconnected: WireGuard has no session with it (interface recreated?)";
+        }
+        return l.peer() + why + "; probing " + l.candidates() + " candidate endpoints";
+    }
+
+    /** " 1.4": one decimal, always a dot (log lines do not follow the locale). */
+    private static String seconds(long millis) {
+        return String.format(Locale.ROOT, " %.1f", millis / 1000.0);
+    }
+}

@@ -1,0 +1,389 @@
+package dev.automesh.mesh;
+
+import dev.automesh.config.PeerConfig;
+import dev.automesh.mesh.Action.Notice;
+import dev.automesh.mesh.MeshStatus.Source;
+import dev.automesh.mesh.MeshStatus.SourceKind;
+import dev.automesh.mesh.MeshStatus.State;
+import dev.automesh.wg.IpPrefix;
+import dev.automesh.wg.PeerUpdate;
+import dev.automesh.wg.WgPeer;
+import dev.automesh.wire.Message;
+import dev.automesh.wire.TimedEndpoint;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * How we reach one configured peer: what WireGuard says about its session ({@link Link}), whether that
+ * path is live or went silent, the endpoint we set and why, the candidates' tries and backoff
+ * ({@link Attempts}), and a move to a fresh LAN endpoint. Each event, the router computes the
+ * candidates once and hands them to {@link #judge} (state change and its notice) and then to
+ * {@link #move} (the next endpoint, keepalive, a Ping). Only the owning Mesh touches it.
+ */
+final class PeerPath {
+    /**
+     * "Connected" = a handshake within 180 s. WireGuard re-handshakes every 120 s on a session that
+     * carries traffic (our keepalives guarantee some) and refuses a session's keys after 180 s
+     * (REJECT_AFTER_TIME): an older handshake means nothing can flow, so probing may start then,
+     * two minutes before wgautomesh's 300 s would notice.
+     */
+    static final long CONNECTED_S = 180;
+    /**
+     * A live session with nothing received for this long is probed like a lost one: both ends send a
+     * keepalive every 30 s, so two missed ones mean the path broke (typically a NAT mapping changed),
+     * and new candidates are tried instead of waiting for the handshake to age out at 180 s.
+     */
+    static final long SILENT_MS = 65_000;
+    /**
+     * How long a path may stay quiet after we pinged it through the tunnel. A live peer answers at once
+     * (Pong, or an ICMP error without an agent), and WireGuard itself answers any data packet with a
+     * keepalive within 10 s, so 11 s of nothing after a Ping means the path is dead.
+     */
+    static final long PING_ANSWER_MS = 11_000;
+    static final long LAN_FRESH_MS = 300_000;
+    /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
+    static final long TRY_WINDOW_MS = 6_000;
+    static final int KEEPALIVE_PROBING = 10;
+    static final int KEEPALIVE_CONNECTED = 30;
+
+    /** The endpoint we last set (or adopted on connecting), where it came from, and whether its try was judged. */
+    private record Current(InetSocketAddress endpoint, Source source, long sinceMillis, boolean judged) {
+        Current at(InetSocketAddress e, Source s) {
+            return new Current(e, s, sinceMillis, judged);
+        }
+
+        Current judgedNow() {
+            return new Current(endpoint, source, sinceMillis, true);
+        }
+    }
+
+    private record LanSighting(InetSocketAddress address, long seenMillis) {}
+
+    /** A connected peer tries its LAN endpoint; if nothing arrives there, {@code from} is put back. */
+    private record LanUpgrade(InetSocketAddress from, long rxAtStart) {}
+
+    private final PeerConfig config;
+    private final String b64;
+    private final String name;
+    private final long rank;
+    private final List<IpPrefix> allowedIps;
+    private final InetSocketAddress gossipAddress;
+
+    private Link link = Link.NONE;
+    /** When we last pinged a live peer to make its path prove itself. */
+    private long probePingMillis;
+    /** Gossip says the peer was seen elsewhere after our last handshake with it: it may have moved. */
+    private boolean maybeMoved;
+    private int keepalive = -1;
+    private State state;
+    private Current current;
+    private LanSighting lan;
+    private List<InetSocketAddress> resolved = List.of();
+    private final Attempts attempts = new Attempts();
+    private LanUpgrade upgrade;
+
+    PeerPath(PeerConfig config, String ownB64, int gossipPort) {
+        this.config = config;
+        this.b64 = config.pubkey().toBase64();
+        this.name = config.displayName();
+        this.rank = Xxh3.hash64((ownB64 + "-" + b64).getBytes(StandardCharsets.UTF_8));
+        this.allowedIps = List.of(IpPrefix.host(config.address()));
+        this.gossipAddress = new InetSocketAddress(config.address(), gossipPort);
+    }
+
+    String b64() { return b64; }
+
+    String name() { return name; }
+
+    /** Unsigned xxh3 of "our key-its key": the fan-out order. */
+    long rank() { return rank; }
+
+    Link link() { return link; }
+
+    /** Its mesh address at the gossip port: gossip to it goes through its tunnel. */
+    InetSocketAddress gossipAddress() { return gossipAddress; }
+
+    // ---------------------------------------------------------------- what we learn
+
+    /** At start: only the allowed IPs; see Mesh.start for why no endpoint or keepalive yet. */
+    void configureAllowedIps(Out out) {
+        out.update(PeerUpdate.of(config.pubkey()).allowedIps(allowedIps).build());
+    }
+
+    /** A device read: its view of the peer, or empty when the device lacks it (configured again in full). */
+    void observe(Optional<WgPeer> seen, long nowMillis, Out out) {
+        if (seen.isEmpty()) {
+            keepalive = -1;
+            link = link.gone();
+            out.update(fullUpdate(current == null ? null : current.endpoint()));
+            return;
+        }
+        WgPeer w = seen.get();
+        link = link.read(w, nowMillis);
+        if (!w.allowedIps().equals(allowedIps)) configureAllowedIps(out);
+    }
+
+    /** The gossip table took a fresher sighting of this peer. */
+    void onGossiped(TimedEndpoint e) {
+        attempts.forget(e.address()); // a fresher sighting resets its backoff
+        if (e.unixSeconds() > link.handshakeS() && !link.at(e.address())) maybeMoved = true;
+    }
+
+    /** @return whether it is news (a new address, or the old one had gone stale) */
+    boolean onLanBroadcast(InetSocketAddress address, long nowMillis) {
+        boolean news = lan == null || !address.equals(lan.address()) || !lanFresh(nowMillis);
+        lan = new LanSighting(address, nowMillis);
+        if (news) attempts.forget(address);
+        return news;
+    }
+
+    /** @return whether the config endpoint's addresses changed */
+    boolean onResolved(List<InetSocketAddress> usable) {
+        if (usable.equals(resolved)) return false;
+        for (InetSocketAddress a : usable) if (!resolved.contains(a)) attempts.forget(a);
+        resolved = usable;
+        return true;
+    }
+
+    /** Where WireGuard sees a live peer, dated, unless it is only our own guess or a LAN address. */
+    Optional<TimedEndpoint> sighting(long nowMillis) {
+        if (!link.live(nowMillis) || link.endpoint().isEmpty()) return Optional.empty();
+        InetSocketAddress ep = link.endpoint().get();
+        // An endpoint we set after the latest handshake is only a guess, not a sighting.
+        if (current != null && ep.equals(current.endpoint()) && link.handshakeS() < current.sinceMillis() / 1000) {
+            return Optional.empty();
+        }
+        // A LAN address means nothing off the LAN, and the nodes on it hear the broadcast themselves.
+        if (lanFresh(nowMillis) && ep.equals(lan.address())) return Optional.empty();
+        // Seen there at the handshake, or later if WireGuard roamed there since: a roamed-to address
+        // dated at the old handshake would rank below the address the peer just left.
+        return Optional.of(new TimedEndpoint(ep, Math.max(link.handshakeS(), link.roamedAtS())));
+    }
+
+    /** In trying order: a fresh LAN endpoint, then gossiped and saved endpoints newest first, then the config's. */
+    List<PathCandidate> candidates(GossipTable table, long nowMillis) {
+        Map<InetSocketAddress, PathCandidate> out = new LinkedHashMap<>();
+        if (lanFresh(nowMillis)) out.put(lan.address(), lanCandidate(table.learnedAtMillis(b64, lan.address())));
+        for (TimedEndpoint e : table.endpoints(b64)) {
+            Optional<GossipTable.Learned> l = table.learned(b64, e.address());
+            // Gossip ranks it (newest first), but an address the config names is shown as the config's.
+            Source src = resolved.contains(e.address()) ? new Source(SourceKind.CONFIG, "")
+                    : l.map(GossipTable.Learned::source).orElse(new Source(SourceKind.GOSSIP, ""));
+            OptionalLong at = l.map(x -> OptionalLong.of(x.atMillis())).orElse(OptionalLong.empty());
+            out.putIfAbsent(e.address(), new PathCandidate(e.address(), src, e.unixSeconds(), at));
+        }
+        for (InetSocketAddress a : resolved) {
+            out.putIfAbsent(a, new PathCandidate(a, new Source(SourceKind.CONFIG, ""), 0, OptionalLong.empty()));
+        }
+        return List.copyOf(out.values());
+    }
+
+    // ---------------------------------------------------------------- what we do
+
+    /**
+     * Updates the state and emits a notice when it changed.
+     *
+     * @return whether the peer just connected (the router then swaps gossip tables with it)
+     */
+    boolean judge(List<PathCandidate> cands, long nowMillis, Out out) {
+        State before = state;
+        state = stateOf(cands, nowMillis);
+        if (up(state)) {
+            if (up(before)) return false;
+            connected(before, cands, nowMillis, out);
+            return true;
+        }
+        if (up(before)) {
+            attempts.resetBackoff();
+            if (current != null) current = current.judgedNow();
+            out.add(new Notice.Lost(name, b64, before, state, lossReason(nowMillis), cands.size()));
+        } else if (state != before && state == State.NO_CANDIDATES) {
+            out.add(new Notice.NoCandidates(name, b64, Optional.ofNullable(before)));
+        }
+        return false;
+    }
+
+    /** After {@link #judge}: keeps a connected path (keepalive, a Ping when in doubt, the LAN upgrade) or probes. */
+    void move(List<PathCandidate> cands, long nowMillis, Out out) {
+        if (up(state)) {
+            moveConnected(cands, nowMillis, out);
+        } else {
+            probe(cands, nowMillis, out);
+        }
+    }
+
+    private void connected(State before, List<PathCandidate> cands, long nowMillis, Out out) {
+        InetSocketAddress ep = link.endpoint().orElse(current == null ? null : current.endpoint());
+        Optional<Source> source = Optional.empty();
+        OptionalLong announcedAgo = OptionalLong.empty();
+        OptionalLong triedAgo = OptionalLong.empty();
+        if (ep != null) {
+            Source s = sourceOf(ep, cands);
+            OptionalLong learnedAt = find(cands, ep).map(PathCandidate::learnedAtMillis).orElse(OptionalLong.empty());
+            if (s.kind() == SourceKind.GOSSIP && learnedAt.isPresent()) {
+                announcedAgo = OptionalLong.of(nowMillis - learnedAt.getAsLong());
+            } else if (current != null && current.endpoint().equals(ep) && before != null) {
+                triedAgo = OptionalLong.of(nowMillis - current.sinceMillis());
+            }
+            // Status keeps naming the source the notice named, even if others gossip the address later.
+            current = current == null ? new Current(ep, s, 0, true) : current.at(ep, s);
+            source = Optional.of(s);
+        }
+        out.add(new Notice.Connected(name, b64, Optional.ofNullable(before), state, Optional.ofNullable(ep), source,
+                announcedAgo, triedAgo));
+        attempts.resetBackoff();
+        upgrade = null;
+    }
+
+    private Notice.Lost.Reason lossReason(long nowMillis) {
+        if (link.live(nowMillis)) return new Notice.Lost.Silent((nowMillis - link.rxChangedMillis()) / 1000);
+        if (link.handshakeS() == 0) return new Notice.Lost.NoSession();
+        return new Notice.Lost.Expired(nowMillis / 1000 - link.handshakeS());
+    }
+
+    private void moveConnected(List<PathCandidate> cands, long nowMillis, Out out) {
+        if (upgrade != null) {
+            if (nowMillis - current.sinceMillis() >= TRY_WINDOW_MS) finishLanUpgrade(cands, nowMillis, out);
+            return;
+        }
+        // Half-way to "silent": a Ping makes a live path prove itself (the Pong, or even an ICMP error
+        // from a node without an agent, comes back through the tunnel and moves rx).
+        // Same when gossip says it was seen elsewhere since our last handshake (its NAT mapping changed?):
+        // if our path still works nothing changes; if not, it is probed within seconds.
+        if ((maybeMoved || nowMillis - link.rxChangedMillis() >= SILENT_MS / 2) && probePingMillis <= link.rxChangedMillis()) {
+            probePingMillis = nowMillis;
+            out.send(gossipAddress, new Message.Ping());
+        }
+        maybeMoved = false;
+        // WireGuard roams a live session on its own; the only move we make is to a fresh LAN endpoint.
+        if (lanFresh(nowMillis) && link.endpoint().isPresent() && !link.at(lan.address())
+                && attempts.eligible(lan.address(), nowMillis)) {
+            upgrade = new LanUpgrade(link.endpoint().get(), link.rx());
+            tryEndpoint(lanCandidate(OptionalLong.empty()), nowMillis, out);
+            return;
+        }
+        if (keepalive != KEEPALIVE_CONNECTED) {
+            keepalive = KEEPALIVE_CONNECTED;
+            out.update(PeerUpdate.of(config.pubkey()).keepalive(KEEPALIVE_CONNECTED).build());
+        }
+    }
+
+    /** The LAN try window is over: it worked if traffic came back from the LAN address. */
+    private void finishLanUpgrade(List<PathCandidate> cands, long nowMillis, Out out) {
+        boolean worked = link.at(lan.address()) && link.rx() > upgrade.rxAtStart();
+        if (!worked) {
+            attempts.failed(lan.address(), nowMillis);
+            out.update(PeerUpdate.of(config.pubkey()).endpoint(upgrade.from()).keepalive(KEEPALIVE_CONNECTED).build());
+            current = current.at(upgrade.from(), sourceOf(upgrade.from(), cands));
+        } else {
+            out.add(new Notice.MovedToLan(name, b64, upgrade.from(), lan.address()));
+            out.update(PeerUpdate.of(config.pubkey()).keepalive(KEEPALIVE_CONNECTED).build());
+        }
+        keepalive = KEEPALIVE_CONNECTED;
+        upgrade = null;
+    }
+
+    /**
+     * Cycles candidates: an untried one goes first (even mid-window: it is news); otherwise the current
+     * one keeps its window, then counts as failed and the first candidate whose backoff is over follows.
+     */
+    private void probe(List<PathCandidate> cands, long nowMillis, Out out) {
+        if (cands.isEmpty()) return;
+        PathCandidate untried = cands.stream().filter(c -> attempts.untried(c.address())).findFirst().orElse(null);
+        int currentAt = current == null ? -1 : cands.stream().map(PathCandidate::address).toList().indexOf(current.endpoint());
+        boolean pending = currentAt >= 0 && !current.judged();
+        boolean inWindow = pending && nowMillis - current.sinceMillis() < TRY_WINDOW_MS;
+        // Mid-window, only news that ranks ahead (fresher, or LAN) interrupts the current try.
+        if (inWindow && (untried == null || cands.indexOf(untried) > currentAt)) return;
+        if (pending && !inWindow) attempts.failed(current.endpoint(), nowMillis);
+        // An interrupted window is not a failure: the candidate stays eligible.
+        if (current != null) current = current.judgedNow();
+        PathCandidate next = untried != null ? untried
+                : cands.stream().filter(c -> attempts.eligible(c.address(), nowMillis)).findFirst().orElse(null);
+        if (next != null) tryEndpoint(next, nowMillis, out);
+    }
+
+    private void tryEndpoint(PathCandidate c, long nowMillis, Out out) {
+        attempts.tried(c.address(), nowMillis);
+        current = new Current(c.address(), c.source(), nowMillis, false);
+        keepalive = KEEPALIVE_PROBING;
+        out.update(fullUpdate(c.address()));
+        out.send(gossipAddress, new Message.Ping()); // traffic makes WireGuard handshake now
+    }
+
+    /** Keepalive only together with an endpoint: see Mesh.start for why a peer without one gets none. */
+    private PeerUpdate fullUpdate(InetSocketAddress endpoint) {
+        var b = PeerUpdate.of(config.pubkey()).allowedIps(allowedIps);
+        if (endpoint != null) {
+            if (keepalive <= 0) keepalive = KEEPALIVE_PROBING;
+            b.endpoint(endpoint).keepalive(keepalive);
+        }
+        return b.build();
+    }
+
+    // ---------------------------------------------------------------- what we know
+
+    /** Everything status shows about this peer. */
+    MeshStatus.Peer status(List<PathCandidate> cands, long nowMillis) {
+        List<MeshStatus.Candidate> list = new ArrayList<>();
+        for (PathCandidate c : cands) {
+            Optional<Attempts.Attempt> a = attempts.of(c.address());
+            int tries = a.map(Attempts.Attempt::tries).orElse(0);
+            list.add(new MeshStatus.Candidate(c.address(), c.source(), c.unixSeconds(), tries,
+                    tries == 0 ? OptionalLong.empty() : OptionalLong.of(nowMillis - a.get().lastTriedMillis()),
+                    a.map(x -> Math.max(0, x.eligibleAtMillis() - nowMillis)).orElse(0L)));
+        }
+        Optional<InetSocketAddress> ep = link.endpoint().isPresent() ? link.endpoint()
+                : Optional.ofNullable(current).map(Current::endpoint);
+        long hs = link.handshakeS();
+        return new MeshStatus.Peer(name, b64, config.address(), stateOf(cands, nowMillis), ep,
+                ep.map(e -> sourceOf(e, cands)),
+                hs > 0 ? OptionalLong.of(Math.max(0, nowMillis / 1000 - hs)) : OptionalLong.empty(),
+                list, link.rx(), link.tx());
+    }
+
+    /** A live session from which something was received lately (or that answered our Ping). */
+    boolean connected(long nowMillis) {
+        return link.live(nowMillis) && !silent(nowMillis);
+    }
+
+    /** Nothing received for a while although both sides send keepalives: the path is dead (a NAT remap). */
+    private boolean silent(long nowMillis) {
+        long rxAt = link.rxChangedMillis();
+        boolean pingUnanswered = probePingMillis > rxAt && nowMillis - probePingMillis >= PING_ANSWER_MS;
+        return pingUnanswered || nowMillis - rxAt >= SILENT_MS;
+    }
+
+    private State stateOf(List<PathCandidate> cands, long nowMillis) {
+        if (connected(nowMillis)) return lanFresh(nowMillis) && link.at(lan.address()) ? State.LAN : State.CONNECTED;
+        return cands.isEmpty() ? State.NO_CANDIDATES : State.PROBING;
+    }
+
+    private static boolean up(State s) {
+        return s == State.CONNECTED || s == State.LAN;
+    }
+
+    private boolean lanFresh(long nowMillis) {
+        return lan != null && nowMillis - lan.seenMillis() < LAN_FRESH_MS;
+    }
+
+    private PathCandidate lanCandidate(OptionalLong learnedAt) {
+        return new PathCandidate(lan.address(), new Source(SourceKind.LAN, lan.address().getAddress().getHostAddress()),
+                lan.seenMillis() / 1000, learnedAt);
+    }
+
+    private Source sourceOf(InetSocketAddress ep, List<PathCandidate> cands) {
+        if (current != null && ep.equals(current.endpoint())) return current.source();
+        return find(cands, ep).map(PathCandidate::source).orElse(new Source(SourceKind.WIREGUARD, ""));
+    }
+
+    private static Optional<PathCandidate> find(List<PathCandidate> cands, InetSocketAddress ep) {
+        return cands.stream().filter(c -> c.address().equals(ep)).findFirst();
+    }
+}
