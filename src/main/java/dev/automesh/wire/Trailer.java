@@ -82,6 +82,7 @@ public final class Trailer {
                 || bytes[offset + 2] != MAGIC[2] || bytes[offset + 3] != Extension.VERSION) {
             return Decoded.IGNORED;
         }
+        if (length == HEADER) throw bad("trailer without items");
         ByteBuffer b = ByteBuffer.wrap(bytes, offset + HEADER, length - HEADER).slice().order(ByteOrder.LITTLE_ENDIAN);
         List<Extension> items = new ArrayList<>();
         int skipped = 0;
