@@ -1,6 +1,7 @@
 package dev.automesh.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.automesh.testbed.InNetns;
@@ -99,6 +100,8 @@ class RelayNetnsTest {
             assertEquals(0, t.a.ns.exec("ping", "-c", "3", "-i", "0.2", "-W", "2", "-M", "do", "-s", "1392", t.b.meshIp).exit(),
                     "ping -M do -s 1392 (a 1420-byte inner packet) through the relay");
 
+            // One byte more does not fit the inner tunnel with DF set: refused at a, as on any 1420-MTU tunnel.
+            assertNotEquals(0, t.a.ns.exec("ping", "-c", "1", "-W", "2", "-M", "do", "-s", "1393", t.b.meshIp).exit());
             for (Host h : List.of(t.pub, t.a, t.b)) {
                 assertEquals("0", h.ns.ok("sysctl", "-n", "net.ipv4.ip_forward").out().strip(), h + " ip_forward");
             }
