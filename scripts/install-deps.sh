@@ -4,7 +4,7 @@
 # `make test` still runs (real-component tests then print SKIPPED; under CI=true they fail).
 set -euo pipefail
 PKGS=(maven openjdk-17-jdk-headless iproute2 util-linux wireguard-go wireguard-tools nftables conntrack
-      iputils-ping curl tcpdump miniupnpd miniupnpd-nftables miniupnpc qemu-system-x86 busybox-static kmod
+      iputils-ping iperf3 curl tcpdump miniupnpd miniupnpd-nftables miniupnpc qemu-system-x86 busybox-static kmod
       cpio xz-utils zstd linux-libc-dev nix-bin systemd)
 KERNEL_PKG=linux-image-6.12-amd64
 

@@ -30,9 +30,41 @@ public final class WireCodec {
         return w.toBytes();
     }
 
+    /** A standard message with an automesh extension trailer after it (wgautomesh ignores the trailer). */
+    public static byte[] encode(Message message, List<? extends Extension> extensions) {
+        byte[] m = encode(message);
+        if (extensions.isEmpty()) return m;
+        byte[] t = Trailer.encode(extensions);
+        byte[] out = java.util.Arrays.copyOf(m, m.length + t.length);
+        System.arraycopy(t, 0, out, m.length, t.length);
+        return out;
+    }
+
+    /** A message and what followed it: automesh extensions, nothing, or bytes that are not ours. */
+    public record Datagram(Message message, Trailer.Decoded trailer) {
+        public List<Extension> extensions() {
+            return trailer.extensions();
+        }
+    }
+
+    /**
+     * Decodes one message and its trailer. Bytes after the message that are not an automesh trailer
+     * (other magic, other version) are ignored as {@link #decode} ignores them; an automesh trailer that
+     * is malformed fails the whole datagram, since only automesh writes that magic.
+     */
+    public static Datagram decodeDatagram(byte[] bytes, int offset, int length) throws DecodeException {
+        BincodeReader r = new BincodeReader(bytes, offset, length);
+        Message m = decode(r);
+        int end = r.offset();
+        return new Datagram(m, Trailer.decode(bytes, offset + end, length - end));
+    }
+
     /** Decodes one message; trailing bytes are ignored, as wgautomesh does. */
     public static Message decode(byte[] bytes, int offset, int length) throws DecodeException {
-        BincodeReader r = new BincodeReader(bytes, offset, length);
+        return decode(new BincodeReader(bytes, offset, length));
+    }
+
+    private static Message decode(BincodeReader r) throws DecodeException {
         long variant = r.u32("message variant");
         if (variant > 4) {
             throw new DecodeException(Kind.UNKNOWN_VARIANT, "message variant " + variant

@@ -121,7 +121,7 @@ public final class NatTopology implements AutoCloseable {
     public final Host a2;
     public final Host b;
 
-    private NatTopology(String base) {
+    private NatTopology(String base, Nat nat1Kind, Nat nat2Kind) {
         boolean ok = false;
         try {
             inet = add(Netns.create(base + "i"));
@@ -131,16 +131,35 @@ public final class NatTopology implements AutoCloseable {
             a = new Host("a", add(Netns.create(base + "a")), "192.168.1.10", "10.99.0.2");
             a2 = new Host("a2", add(Netns.create(base + "a2")), "192.168.1.11", "10.99.0.3");
             b = new Host("b", add(Netns.create(base + "b")), "192.168.2.10", "10.99.0.4");
-            wire();
+            wire(nat1Kind, nat2Kind);
             ok = true;
         } finally {
             if (!ok) close();
         }
     }
 
+    /** How a NAT router maps outgoing flows. */
+    public enum Nat {
+        /** Port-preserving masquerade, unsolicited WAN input dropped: a home router where punching works. */
+        HOME("masquerade"),
+        /** {@code masquerade fully-random}: a new source port per destination, so punching cannot work. */
+        SYMMETRIC("masquerade fully-random");
+
+        final String rule;
+
+        Nat(String rule) {
+            this.rule = rule;
+        }
+    }
+
     /** Builds the topology and starts wireguard-go (fresh keys) on every host. */
     public static NatTopology create() {
-        NatTopology t = new NatTopology(Netns.uniqueName("amn"));
+        return create(Nat.HOME, Nat.HOME);
+    }
+
+    /** As {@link #create()}, with the given mapping behaviour of NAT 1 and NAT 2. */
+    public static NatTopology create(Nat nat1Kind, Nat nat2Kind) {
+        NatTopology t = new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind);
         try {
             for (Host h : t.hosts()) {
                 h.privateKey = Sh.ok("wg", "genkey").out().strip();
@@ -176,7 +195,7 @@ public final class NatTopology implements AutoCloseable {
         return ns;
     }
 
-    private void wire() {
+    private void wire(Nat nat1Kind, Nat nat2Kind) {
         inet.ok("ip", "link", "add", "br0", "type", "bridge");
         inet.ok("ip", "link", "set", "br0", "up");
         bridgeSysctls(inet);
@@ -187,20 +206,20 @@ public final class NatTopology implements AutoCloseable {
         // LANs: a bridge in each NAT router with its hosts.
         lan(nat1, "192.168.1.1", List.of(a, a2));
         lan(nat2, "192.168.2.1", List.of(b));
-        for (Netns n : List.of(nat1, nat2)) {
-            n.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
-            natRules(n);
-        }
+        nat1.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        natRules(nat1, nat1Kind);
+        nat2.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        natRules(nat2, nat2Kind);
     }
 
     /**
-     * Masquerade on the WAN, and drop WAN input that is not a reply: a home router. Port-preserving
-     * masquerade (not "random"), so the NAT is endpoint-independent and punching can work.
+     * Masquerade on the WAN, and drop WAN input that is not a reply: a home router. {@link Nat#HOME} is
+     * port-preserving (endpoint-independent, punching can work), {@link Nat#SYMMETRIC} is not.
      */
-    private static void natRules(Netns router) {
+    private static void natRules(Netns router, Nat kind) {
         String rules = """
                 table ip nat {
-                  chain postrouting { type nat hook postrouting priority srcnat; oifname "wan0" masquerade; }
+                  chain postrouting { type nat hook postrouting priority srcnat; oifname "wan0" %s; }
                 }
                 table inet filter {
                   chain input {
@@ -214,7 +233,7 @@ public final class NatTopology implements AutoCloseable {
                     iifname "wan0" drop
                   }
                 }
-                """;
+                """.formatted(kind.rule);
         Path f = router.dir().resolve("nat.nft");
         try {
             Files.writeString(f, rules);
