@@ -4,7 +4,7 @@ DESTDIR ?=
 MVN ?= mvn -B -q
 JAR := target/automesh.jar
 
-.PHONY: all build test demo clean deps install
+.PHONY: all build test demo clean deps install cds
 
 all: build
 
@@ -32,13 +32,26 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: $(JAR)
 	install -D -m 0644 $(JAR) $(DESTDIR)$(PREFIX)/lib/automesh/automesh.jar
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/automesh
-	sed 's|@JAR@|$(PREFIX)/lib/automesh/automesh.jar|' packaging/bin/automesh.in > $(DESTDIR)$(PREFIX)/bin/automesh
+	sed -e 's|@JAR@|$(PREFIX)/lib/automesh/automesh.jar|' -e 's|@CDS@|$(CDS_ARCHIVE)|g' packaging/bin/automesh.in > $(DESTDIR)$(PREFIX)/bin/automesh
 	chmod 0755 $(DESTDIR)$(PREFIX)/bin/automesh
 	sed -e 's|/usr/lib/automesh/|$(PREFIX)/lib/automesh/|g' -e 's|/usr/share/doc/automesh/|$(PREFIX)/share/doc/automesh/|g' -e 's|/etc/automesh/|$(SYSCONFDIR)/automesh/|g' \
 	    packaging/systemd/automesh.service > $(DESTDIR)$(UNITDIR)/automesh.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/automesh.service
 	install -m 0644 config.toml.example $(DESTDIR)$(SYSCONFDIR)/automesh/config.toml.example
 	install -D -m 0644 packaging/README.md $(DESTDIR)$(PREFIX)/share/doc/automesh/README.md
+	install -m 0755 packaging/cds-archive.sh $(DESTDIR)$(PREFIX)/lib/automesh/cds-archive.sh
+	@if [ -z "$(DESTDIR)" ]; then $(MAKE) -s cds PREFIX=$(PREFIX); else \
+	  echo "automesh: DESTDIR set, so no CDS archive (it needs the jar at its final path); on the target run:" \
+	       "$(PREFIX)/lib/automesh/cds-archive.sh $(JAVA) $(PREFIX)/lib/automesh/automesh.jar $(CDS_ARCHIVE)" >&2; fi
+
+# Class-data-sharing archive for the installed jar and $(JAVA) (the JDK the unit's /usr/bin/java
+# points to, normally): the agent then starts faster. Redo after the JDK is upgraded; until then, and
+# without it, the agent starts without it (-Xshare:auto), only slower. See packaging/README.md.
+JAVA ?= java
+CDS_ARCHIVE = $(PREFIX)/lib/automesh/automesh.jsa
+CDS_TRAIN_FLAGS = -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto
+cds:
+	sh packaging/cds-archive.sh $(JAVA) $(PREFIX)/lib/automesh/automesh.jar $(CDS_ARCHIVE) $(CDS_TRAIN_FLAGS)
 
 $(JAR):
 	$(MVN) -DskipTests package

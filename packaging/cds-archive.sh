@@ -36,7 +36,7 @@ address = "10.14.1.2"
 endpoint = "192.0.2.1:51820"
 EOF
 # No JOURNAL_STREAM: the log then has timestamps, the path a terminal sees; both share their classes.
-env -u JOURNAL_STREAM AUTOMESH_LOG_LEVEL=info "$java" "$@" -XX:ArchiveClassesAtExit="$tmp/a.jsa" \
+env -u JOURNAL_STREAM AUTOMESH_LOG_LEVEL=info "$java" "$@" -Djna.tmpdir="$tmp" -XX:ArchiveClassesAtExit="$tmp/a.jsa" \
     -jar "$jar" run "$tmp/train.toml" >"$tmp/out" 2>&1 &
 pid=$!
 # Until the agent has looked for the interface once (it then waits, or exits when it may not look).
