@@ -40,18 +40,20 @@ install: $(JAR)
 	install -m 0644 config.toml.example $(DESTDIR)$(SYSCONFDIR)/automesh/config.toml.example
 	install -D -m 0644 packaging/README.md $(DESTDIR)$(PREFIX)/share/doc/automesh/README.md
 	install -m 0755 packaging/cds-archive.sh $(DESTDIR)$(PREFIX)/lib/automesh/cds-archive.sh
+	install -m 0644 packaging/automesh.classlist $(DESTDIR)$(PREFIX)/lib/automesh/automesh.classlist
 	@if [ -z "$(DESTDIR)" ]; then $(MAKE) -s cds PREFIX=$(PREFIX); else \
-	  echo "automesh: DESTDIR set, so no CDS archive (it needs the jar at its final path); on the target run:" \
-	       "$(PREFIX)/lib/automesh/cds-archive.sh $(JAVA) $(PREFIX)/lib/automesh/automesh.jar $(CDS_ARCHIVE)" >&2; fi
+	  echo "automesh: DESTDIR set, so no CDS archive (it is bound to the jar's final path); on the target run" \
+	       "make cds, or: $(CDS_CMD)" >&2; fi
 
-# Class-data-sharing archive for the installed jar and $(JAVA) (the JDK the unit's /usr/bin/java
-# points to, normally): the agent then starts faster. Redo after the JDK is upgraded; until then, and
-# without it, the agent starts without it (-Xshare:auto), only slower. See packaging/README.md.
+# Class-data-sharing archive for the installed jar and $(JAVA) (normally the JDK the unit's
+# /usr/bin/java is): the agent then starts faster. Redo after the JDK is upgraded: until then, or
+# without it, the agent starts without it, only slower. cds.env tells the unit to use it (a missing
+# archive named on the command line would turn off the JDK's own sharing too). See packaging/README.md.
 JAVA ?= java
 CDS_ARCHIVE = $(PREFIX)/lib/automesh/automesh.jsa
-CDS_TRAIN_FLAGS = -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto
+CDS_ENV = $(PREFIX)/lib/automesh/cds.env
+CDS_CMD = $(PREFIX)/lib/automesh/cds-archive.sh $(JAVA) $(PREFIX)/lib/automesh/automesh.jar $(CDS_ARCHIVE) \
+	&& { [ ! -f $(CDS_ARCHIVE) ] || echo AUTOMESH_CDS=-XX:SharedArchiveFile=$(CDS_ARCHIVE) > $(CDS_ENV); }
 cds:
-	sh packaging/cds-archive.sh $(JAVA) $(PREFIX)/lib/automesh/automesh.jar $(CDS_ARCHIVE) $(CDS_TRAIN_FLAGS)
-
-$(JAR):
-	$(MVN) -DskipTests package
+	rm -f $(CDS_ENV)
+	$(CDS_CMD)

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # JVM start of the real agent with the unit's flags, without and with a class-data-sharing archive:
 #   none     the JDK's own CDS archive only
-#   install  the archive `make install` builds (packaging/cds-archive.sh: agent start, no interface)
-#   full     an archive trained on a complete agent run here (upper bound for what CDS can buy)
+#   install  the archive `make install` builds (packaging/cds-archive.sh: a static archive of the
+#            classes in packaging/automesh.classlist)
+#   dynamic  a dynamic archive (-XX:ArchiveClassesAtExit) trained on a complete agent run here
+#   wait     a dynamic archive trained on what runs without a WireGuard interface (the agent up
+#            to its interface wait, stopped after its first "WireGuard" line)
 # For each: RUNS times (default 5) the time from starting the process to its "automesh running" log
 # line (one namespace, wireguard-go wg0, 2 configured peers), and `check config.toml.example` to exit.
 # Prints every run and the median. Root only. Usage: packaging/measure-start.sh [RUNS]  (after mvn package)
@@ -11,7 +14,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}
 # The unit's JVM flags without its own archive path.
 unit_flags=$(sed -n 's|^ExecStart=/usr/bin/java \(.*\) -jar .*|\1|p' packaging/systemd/automesh.service \
-  | sed 's| -XX:SharedArchiveFile=[^ ]*||')
+  | sed 's| \$AUTOMESH_CDS||')
 tag=amkst$$
 dir=/run/automesh-testbed/$tag
 pids=()
@@ -48,20 +51,24 @@ stop_agent() { kill "$agent"; wait "$agent" 2>/dev/null || true; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+packaging/cds-archive.sh java "$jar" "$dir/install.jsa"
 # shellcheck disable=SC2086
-packaging/cds-archive.sh java "$jar" "$dir/install.jsa" $unit_flags
-# shellcheck disable=SC2086
-"${in_ns[@]}" java $unit_flags -XX:ArchiveClassesAtExit="$dir/full.jsa" -jar "$jar" run "$dir/config.toml" \
+"${in_ns[@]}" java $unit_flags -XX:ArchiveClassesAtExit="$dir/dynamic.jsa" -jar "$jar" run "$dir/config.toml" \
   >"$dir/agent.log" 2>&1 & agent=$!; pids+=($agent)
 until grep -q 'automesh running' "$dir/agent.log"; do sleep 0.05; done
 sleep 3; stop_agent
-ls -l "$dir/install.jsa" "$dir/full.jsa" | awk '{print $5, $9}'
+sed 's|^interface = .*|interface = "amstwait0"|' "$dir/config.toml" > "$dir/wait.toml"
+# shellcheck disable=SC2086
+java $unit_flags -XX:ArchiveClassesAtExit="$dir/wait.jsa" -jar "$jar" run "$dir/wait.toml" >"$dir/wait.log" 2>&1 & w=$!; pids+=($w)
+for _ in $(seq 100); do grep -q WireGuard "$dir/wait.log" && break; sleep 0.1; done
+kill $w; wait $w 2>/dev/null || true
+ls -l "$dir"/*.jsa | awk '{print $5, $9}'
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-for variant in none install full; do
+for variant in none install dynamic wait; do
   extra=()
   [ $variant != none ] && extra=(-XX:SharedArchiveFile="$dir/$variant.jsa")
-  rt=() ct=()
+  rt=() rc=() ct=() cc=()
   for _ in $(seq "$runs"); do
     : > "$dir/agent.log"
     t0=$(date +%s%N)
@@ -70,19 +77,23 @@ for variant in none install full; do
     agent=$!; pids+=($agent)
     until grep -q 'automesh running' "$dir/agent.log"; do sleep 0.005; done
     rt+=("$(ms_since "$t0")")
+    # CPU time (user + system) spent until then: what load on the machine does not inflate.
+    rc+=("$(awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' /proc/$agent/stat)")
     stop_agent
-    t0=$(date +%s%N)
+    TIMEFORMAT='%3R %3U %3S'
     # shellcheck disable=SC2086
-    java $unit_flags "${extra[@]}" -jar "$jar" check config.toml.example >/dev/null
-    ct+=("$(ms_since "$t0")")
+    t=$( { time java $unit_flags "${extra[@]}" -jar "$jar" check config.toml.example >/dev/null; } 2>&1 )
+    ct+=("$(echo "$t" | awk '{print int($1 * 1000)}')"); cc+=("$(echo "$t" | awk '{print int(($2 + $3) * 1000)}')")
   done
   # The archive was mapped (not silently refused): one more run with -Xlog:cds.
   mapped=-
   if [ $variant != none ]; then
     # shellcheck disable=SC2086
-    java $unit_flags "${extra[@]}" -Xlog:cds -jar "$jar" --version | grep -c 'Mapped dynamic region' >/dev/null && mapped=yes || mapped=NO
+    java $unit_flags "${extra[@]}" -Xlog:cds -jar "$jar" --version | grep -cE 'Mapped (dynamic|static) +region' >/dev/null && mapped=yes || mapped=NO
   fi
-  printf '%-8s archive mapped %-3s  start to "automesh running": %s ms (runs: %s)  check: %s ms (runs: %s)\n' \
-    $variant $mapped "$(printf '%s\n' "${rt[@]}" | median)" "${rt[*]}" "$(printf '%s\n' "${ct[@]}" | median)" "${ct[*]}"
+  printf '%-9s archive mapped %-3s  start to "automesh running": %5s ms wall (runs: %s), %5s ms CPU (runs: %s)\n' \
+    $variant $mapped "$(printf '%s\n' "${rt[@]}" | median)" "${rt[*]}" "$(printf '%s\n' "${rc[@]}" | median)" "${rc[*]}"
+  printf '%-9s                     check config.toml.example: %5s ms wall (runs: %s), %5s ms CPU (runs: %s)\n' \
+    "" "$(printf '%s\n' "${ct[@]}" | median)" "${ct[*]}" "$(printf '%s\n' "${cc[@]}" | median)" "${cc[*]}"
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

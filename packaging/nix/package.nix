@@ -36,19 +36,18 @@ maven.buildMavenPackage {
   nativeBuildInputs = [ makeWrapper ];
 
   # The class-data-sharing archive is built here, for this jre_headless and the jar at its store
-  # path: the JVM maps it only for that jar path, size and mtime. The store sets every mtime to 1 s
-  # after the epoch once the build ends, so the jar gets that mtime before the training run. The
-  # training (packaging/cds-archive.sh) needs no network or root; if it cannot build an archive the
-  # wrapper runs without one. A JDK other than this one (JAVA_HOME plays no part: the wrapper names
-  # ${jre_headless}) could not use it, and falls back silently.
+  # path, from the class list of a real agent run (packaging/automesh.classlist): the JVM maps it
+  # only for that jar path, size and mtime. The store sets every mtime to 1 s after the epoch once
+  # the build ends, so the jar gets that mtime before the dump. Nothing of the agent runs in the
+  # sandbox (a static -Xshare:dump). If no archive results, the wrapper runs without one; another
+  # JDK than this one could not use it and falls back silently.
   installPhase = ''
     runHook preInstall
     jar=$out/share/automesh/automesh.jar
     jsa=$out/share/automesh/automesh.jsa
     install -Dm644 target/automesh.jar $jar
     touch -d @1 $jar
-    sh ${../cds-archive.sh} ${jre_headless}/bin/java $jar $jsa \
-      -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto
+    sh ${../cds-archive.sh} ${jre_headless}/bin/java $jar $jsa ${../automesh.classlist}
     cds=""
     if [ -f $jsa ]; then cds="-XX:SharedArchiveFile=$jsa"; fi
     makeWrapper ${jre_headless}/bin/java $out/bin/automesh \

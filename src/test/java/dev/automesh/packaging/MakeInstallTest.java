@@ -19,6 +19,7 @@ class MakeInstallTest {
             assertEquals(List.of(
                     "/etc/automesh/config.toml.example",
                     "/usr/bin/automesh",
+                    "/usr/lib/automesh/automesh.classlist",
                     "/usr/lib/automesh/automesh.jar",
                     "/usr/lib/automesh/cds-archive.sh",
                     "/usr/lib/systemd/system/automesh.service",
@@ -55,7 +56,7 @@ class MakeInstallTest {
             assertTrue(unit.contains("Documentation=file:/opt/am/share/doc/automesh/README.md\n"), unit);
             assertTrue(!unit.contains("/usr/lib/automesh") && !unit.contains(" /etc/automesh"), unit);
             assertTrue(Files.readString(in.file("/opt/am/bin/automesh")).contains("/opt/am/lib/automesh/automesh.jar"));
-            assertTrue(unit.contains("-XX:SharedArchiveFile=/opt/am/lib/automesh/automesh.jsa "), unit);
+            assertTrue(unit.contains("EnvironmentFile=-/opt/am/lib/automesh/cds.env\n"), unit);
             assertTrue(Files.readString(in.file("/opt/am/bin/automesh")).contains("/opt/am/lib/automesh/automesh.jsa"));
         }
     }
