@@ -4,9 +4,11 @@
 # Root only. Usage (after `mvn package`; FLOOD needs `mvn test-compile` too):
 #   packaging/measure-agent-footprint.sh [SECONDS] [PEERS] [LABEL=EXTRA_FLAGS ...]
 # PEERS (default 2): configured peers; beyond a and b they are fresh keys without endpoints.
-# LABEL=EXTRA_FLAGS: one more run with the unit's flags followed by these (later flags win).
+# LABEL=EXTRA_FLAGS: one more run with the unit's flags followed by these (later flags win); leading
+# NAME=VALUE words in EXTRA_FLAGS are set in the agents' environment instead.
 # FLOOD=PPS in the environment: for the whole run b floods a's gossip port with PPS datagrams a
 # second, half sealed Announces of fresh keys, half garbage (FreshKeyFlood); a must survive.
+# FLOOD_KIND=garbage: garbage only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
@@ -56,16 +58,18 @@ for n in a b; do cat "$dir/extra-peers.toml" >> "$dir/$n/config.toml"; done
 cp -p "$jar" "$dir/automesh.jar"; jar=$dir/automesh.jar
 packaging/cds-archive.sh java "$jar" "$dir/automesh.jsa"
 unit_flags=$(echo "$unit_flags" | sed "s|\$AUTOMESH_CDS|-XX:SharedArchiveFile=$dir/automesh.jsa|")
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg), peers configured: $npeers, flood: ${FLOOD:-none}"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg), peers configured: $npeers, flood: ${FLOOD:-none} ${FLOOD_KIND:-}"
 measure() {
-  local label=$1; shift; local ap=() flood=
+  local label=$1; shift; local ap=() flood= envs=()
+  # Words NAME=VALUE (no leading dash) are environment variables for the agents, e.g. MALLOC_ARENA_MAX=2.
+  while [ $# -gt 0 ] && [[ $1 != -* ]]; do envs+=("$1"); shift; done
   for n in a b; do
-    ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" java "$@" -jar "$jar" run "$dir/$n/config.toml" \
+    ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" env "${envs[@]}" java "$@" -jar "$jar" run "$dir/$n/config.toml" \
       >"$dir/$n/agent-$label.log" 2>&1 & ap+=($!); pids+=($!)
   done
   if [ -n "${FLOOD:-}" ]; then
     ip netns exec ${tag}b java -cp "$PWD/target/test-classes:$PWD/target/classes:$jar" dev.automesh.packaging.FreshKeyFlood \
-      ${lan[a]} 1666 "$secs" "$FLOOD" footprint >"$dir/flood-$label.log" 2>&1 & flood=$!; pids+=($flood)
+      ${lan[a]} 1666 "$secs" "$FLOOD" footprint ${FLOOD_KIND:-} >"$dir/flood-$label.log" 2>&1 & flood=$!; pids+=($flood)
   fi
   sleep "$secs"
   in_ns a ping -c1 -W2 ${mesh[b]} >/dev/null || { echo "$label: mesh did not come up; agent a log:"; tail -n 20 "$dir/a/agent-$label.log"; }
@@ -76,8 +80,12 @@ measure() {
       "$([ $i = 0 ] && echo a || echo b)" "$secs" $(awk '/^(VmRSS|RssAnon|RssFile|VmHWM|Threads):/{print $2}' $s \
       | paste -sd' ' | awk '{print $2, $3, $4, $1, $5}')
     # Heap and metaspace in use, as the JVM sees them.
-    jcmd ${ap[$i]} GC.heap_info 2>/dev/null | awk '/used/ && !/region/ {gsub(",", ""); for (f = 1; f <= NF; f++) if ($f == "used") u = u " " $1 " used " $(f + 1); }
-      END {printf "  [%s ]\n", u}'
+    jcmd ${ap[$i]} GC.heap_info 2>/dev/null | awk '{gsub(",", "")} /generation|heap/ {for (f = 1; f < NF; f++) if ($f == "used") h += $(f + 1)}
+      /Metaspace/ {for (f = 1; f < NF; f++) if ($f == "used") m = $(f + 1)} END {printf "  heap used %dK, metaspace used %s\n", h, m}'
+    # With -XX:NativeMemoryTracking=summary: committed memory per JVM category.
+    case " $* " in *NativeMemoryTracking=*) [ $i = 0 ] && jcmd ${ap[$i]} VM.native_memory summary 2>/dev/null \
+      | sed -n 's/^-  *\([A-Za-z][A-Za-z ]*\) (reserved=[0-9]*KB, committed=\([0-9]*\)KB)/\1 \2/p' \
+      | awk '{c = $NF; $NF = ""; printf "    NMT %-24s %7d KiB committed\n", $0, c}';; esac
   done
   if [ -n "$flood" ]; then wait "$flood" 2>/dev/null || true; echo "  flood: $(cat "$dir/flood-$label.log")"; fi
   for p in "${ap[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
@@ -87,5 +95,8 @@ measure() {
 measure unit $unit_flags
 for v in "$@"; do
   # shellcheck disable=SC2086
-  measure "${v%%=*}" $unit_flags ${v#*=}
+  # shellcheck disable=SC2086
+  set -- ${v#*=}; ev=(); while [ $# -gt 0 ] && [[ $1 != -* ]]; do ev+=("$1"); shift; done
+  # shellcheck disable=SC2086
+  measure "${v%%=*}" "${ev[@]}" $unit_flags "$@"
 done

@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * Hostile gossip for the footprint measurements (packaging/measure-agent-footprint.sh): at a bounded
  * rate, alternately a sealed Announce of a fresh random public key with no endpoints (each one a key
  * the agent has never seen) and a garbage datagram. Run inside a test namespace only; exits after
- * SECONDS. Not a test. Usage: FreshKeyFlood HOST PORT SECONDS PACKETS_PER_SECOND SECRET
+ * SECONDS. Not a test. Usage: FreshKeyFlood HOST PORT SECONDS PACKETS_PER_SECOND SECRET [garbage]
+ * ("garbage": garbage datagrams only, as UdpFlood sends them).
  */
 public final class FreshKeyFlood {
     public static void main(String[] args) throws Exception {
@@ -22,6 +23,7 @@ public final class FreshKeyFlood {
         long until = System.nanoTime() + Long.parseLong(args[2]) * 1_000_000_000L;
         int pps = Integer.parseInt(args[3]);
         GossipCipher cipher = GossipCipher.fromSecret(args[4]);
+        boolean garbageOnly = args.length > 5 && args[5].equals("garbage");
         SplittableRandom rnd = new SplittableRandom(15);
         byte[] key = new byte[32];
         long sent = 0;
@@ -29,7 +31,7 @@ public final class FreshKeyFlood {
         try (DatagramSocket s = new DatagramSocket()) {
             while (System.nanoTime() < until) {
                 byte[] b;
-                if (sent % 2 == 0) {
+                if (sent % 2 == 0 && !garbageOnly) {
                     rnd.nextBytes(key);
                     b = cipher.seal(WireCodec.encode(new Message.Announce(Base64.getEncoder().encodeToString(key), List.of())));
                 } else {
