@@ -5,6 +5,7 @@
 # passed, it is watched for SECONDS (default 30): CPU time (utime+stime of all its threads) as % of
 # one core, and context switches per second per thread (voluntary ones are wake-ups from sleep).
 # Root only. Usage: packaging/measure-idle-cpu.sh [SECONDS] [PEERS] [WARMUP]  (after `mvn package`)
+# EXTRA="flags" in the environment: JVM flags added after the unit's, for the measured agent only.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -56,7 +57,7 @@ done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $nodes; do
   # shellcheck disable=SC2086
-  ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" java $unit_flags -jar "$jar" run "$dir/$n/config.toml" \
+  ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" java $unit_flags $([ "$n" = 0 ] && echo "${EXTRA:-}") -jar "$jar" run "$dir/$n/config.toml" \
     >"$dir/$n/agent.log" 2>&1 & pids+=($!)
   [ "$n" = 0 ] && agent=$!
 done
@@ -73,14 +74,16 @@ snap() {  # per thread: name, voluntary switches, involuntary switches, utime+st
       "$(awk '/^nonvoluntary_ctxt/{print $2}' "$t/status")" "$(awk '{print $14 + $15}' "$t/stat")"
   done 2>/dev/null | sort
 }
-snap > "$dir/before"; c0=$(awk '{print $14 + $15}' /proc/$agent/stat)
+# CPU time in ns of all threads (schedstat), finer than the 10 ms ticks of /proc/PID/stat.
+ns() { cat /proc/$agent/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d", s}'; }
+snap > "$dir/before"; c0=$(awk '{print $14 + $15}' /proc/$agent/stat); n0=$(ns)
 sleep "$secs"
-snap > "$dir/after"; c1=$(awk '{print $14 + $15}' /proc/$agent/stat)
+snap > "$dir/after"; c1=$(awk '{print $14 + $15}' /proc/$agent/stat); n1=$(ns)
 hz=$(getconf CLK_TCK)
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-awk -v c="$((c1 - c0))" -v hz="$hz" -v s="$secs" 'BEGIN {printf "p0 CPU over %d s: %.2f%% of one core (%d ticks of 1/%d s)\n", s, 100 * c / hz / s, c, hz}'
+awk -v c="$((c1 - c0))" -v hz="$hz" -v s="$secs" -v n="$((n1 - n0))" 'BEGIN {printf "p0 CPU over %d s: %.3f%% of one core (schedstat %d ms; /proc stat %d ticks of 1/%d s)\n", s, 100 * n / 1e9 / s, n / 1e6, c, hz}'
 # Threads with the same name are summed; threads born or gone meanwhile count from zero.
 join -t$'\t' -a2 -e0 -o '0,1.2,1.3,1.4,2.2,2.3,2.4' <(awk -F'\t' '{v[$1]+=$2; n[$1]+=$3; c[$1]+=$4} END {for (k in v) print k "\t" v[k] "\t" n[k] "\t" c[k]}' "$dir/before" | sort) \
   <(awk -F'\t' '{v[$1]+=$2; n[$1]+=$3; c[$1]+=$4} END {for (k in v) print k "\t" v[k] "\t" n[k] "\t" c[k]}' "$dir/after" | sort) \
-  | awk -F'\t' -v s="$secs" '{w = ($5 - $2) / s; iv = ($6 - $3) / s; tot += w + iv; if (w + iv > 0) printf "  %-22s %7.2f wake-ups/s  %6.2f preemptions/s  %4d ticks\n", $1, w, iv, $7 - $4}
+  | awk -F'\t' -v s="$secs" '{w = ($5 - $2) / s; iv = ($6 - $3) / s; if (w + iv > 0) tot += w + iv; if (w + iv > 0) printf "  %-22s %7.2f wake-ups/s  %6.2f preemptions/s  %4d ticks\n", $1, w, iv, $7 - $4}
     END {printf "  all threads            %7.2f context switches/s\n", tot}'
