@@ -93,8 +93,8 @@ in
       # the package's class-data-sharing archive (-XX:SharedArchiveFile, built with the package).
       default = [
         "-Xms8m"
-        "-Xmx48m"
-        "-XX:MaxMetaspaceSize=48m"
+        "-Xmx24m"
+        "-XX:MaxMetaspaceSize=24m"
         "-XX:ReservedCodeCacheSize=16m"
         "-Xss256k"
         "-XX:+ExitOnOutOfMemoryError"
