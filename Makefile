@@ -57,3 +57,6 @@ CDS_CMD = $(PREFIX)/lib/automesh/cds-archive.sh $(JAVA) $(PREFIX)/lib/automesh/a
 cds:
 	rm -f $(CDS_ENV)
 	$(CDS_CMD)
+
+$(JAR):
+	$(MVN) -DskipTests package
