@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # RSS of the real agent, JVM defaults vs the unit's flags: two network namespaces joined by a veth,
 # wireguard-go in each, one agent per namespace (both measured), gossiping and connected.
-# Root only. Usage: packaging/measure-agent-footprint.sh [SECONDS]  (after `mvn package`)
+# Root only. Usage (after `mvn package`; FLOOD needs `mvn test-compile` too):
+#   packaging/measure-agent-footprint.sh [SECONDS] [PEERS] [LABEL=EXTRA_FLAGS ...]
+# PEERS (default 2): configured peers; beyond a and b they are fresh keys without endpoints.
+# LABEL=EXTRA_FLAGS: one more run with the unit's flags followed by these (later flags win); leading
+# NAME=VALUE words in EXTRA_FLAGS are set in the agents' environment instead.
+# FLOOD=PPS in the environment: for the whole run b floods a's gossip port with PPS datagrams a
+# second, half sealed Announces of fresh keys, half garbage (FreshKeyFlood); a must survive.
+# FLOOD_KIND=garbage: garbage only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
+npeers=${2:-2}
+shift $(( $# < 2 ? $# : 2 ))
 jar=$PWD/target/automesh.jar
+# The unit's flags, its CDS archive replaced by one built here for this jar (make install's way).
 unit_flags=$(sed -n 's|^ExecStart=/usr/bin/java \(.*\) -jar .*|\1|p' packaging/systemd/automesh.service)
 tag=amkfp$$
 dir=/run/automesh-testbed/$tag
@@ -41,22 +51,52 @@ for n in a b; do
     for m in a b; do printf '\n[[peers]]\nname = "%s"\npubkey = "%s"\naddress = "%s"\nendpoint = "%s:51820"\n' \
       $m "${pub[$m]}" "${mesh[$m]}" "${lan[$m]}"; done; } > "$dir/$n/config.toml"
 done
+for i in $(seq 3 "$npeers"); do
+  printf '\n[[peers]]\npubkey = "%s"\naddress = "10.66.%d.%d"\n' "$(wg genkey | wg pubkey)" $((i / 250 + 1)) $((i % 250 + 1))
+done > "$dir/extra-peers.toml"
+for n in a b; do cat "$dir/extra-peers.toml" >> "$dir/$n/config.toml"; done
+cp -p "$jar" "$dir/automesh.jar"; jar=$dir/automesh.jar
+packaging/cds-archive.sh java "$jar" "$dir/automesh.jsa"
+unit_flags=$(echo "$unit_flags" | sed "s|\$AUTOMESH_CDS|-XX:SharedArchiveFile=$dir/automesh.jsa|")
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg), peers configured: $npeers, flood: ${FLOOD:-none} ${FLOOD_KIND:-}"
 measure() {
-  local label=$1; shift; local ap=()
+  local label=$1; shift; local ap=() flood= envs=()
+  # Words NAME=VALUE (no leading dash) are environment variables for the agents, e.g. MALLOC_ARENA_MAX=2.
+  while [ $# -gt 0 ] && [[ $1 != -* ]]; do envs+=("$1"); shift; done
   for n in a b; do
-    ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" java "$@" -jar "$jar" run "$dir/$n/config.toml" \
+    ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" env "${envs[@]}" java "$@" -jar "$jar" run "$dir/$n/config.toml" \
       >"$dir/$n/agent-$label.log" 2>&1 & ap+=($!); pids+=($!)
   done
+  if [ -n "${FLOOD:-}" ]; then
+    ip netns exec ${tag}b java -cp "$PWD/target/test-classes:$PWD/target/classes:$jar" dev.automesh.packaging.FreshKeyFlood \
+      ${lan[a]} 1666 "$secs" "$FLOOD" footprint ${FLOOD_KIND:-} >"$dir/flood-$label.log" 2>&1 & flood=$!; pids+=($flood)
+  fi
   sleep "$secs"
-  in_ns a ping -c1 -W2 ${mesh[b]} >/dev/null || { echo "mesh did not come up; agent a log:"; cat "$dir/a/agent-$label.log"; exit 1; }
+  in_ns a ping -c1 -W2 ${mesh[b]} >/dev/null || { echo "$label: mesh did not come up; agent a log:"; tail -n 20 "$dir/a/agent-$label.log"; }
   for i in 0 1; do
     local s=/proc/${ap[$i]}/status
-    printf '%-8s agent %s after %ss: VmRSS %6d KiB (anon %6d, file %6d)  VmHWM %6d KiB  threads %s\n' "$label" \
+    if [ ! -e "$s" ]; then echo "$label agent $([ $i = 0 ] && echo a || echo b) DIED: $(tail -n 3 "$dir/$([ $i = 0 ] && echo a || echo b)/agent-$label.log")"; continue; fi
+    printf '%-8s agent %s after %ss: VmRSS %6d KiB (anon %6d, file %6d)  VmHWM %6d KiB  threads %s' "$label" \
       "$([ $i = 0 ] && echo a || echo b)" "$secs" $(awk '/^(VmRSS|RssAnon|RssFile|VmHWM|Threads):/{print $2}' $s \
       | paste -sd' ' | awk '{print $2, $3, $4, $1, $5}')
+    # Heap and metaspace in use, as the JVM sees them.
+    jcmd ${ap[$i]} GC.heap_info 2>/dev/null | awk '{gsub(",", "")} /generation|heap/ {for (f = 1; f < NF; f++) if ($f == "used") h += $(f + 1)}
+      /Metaspace/ {for (f = 1; f < NF; f++) if ($f == "used") m = $(f + 1)} END {printf "  heap used %dK, metaspace used %s\n", h, m}'
+    # With -XX:NativeMemoryTracking=summary: committed memory per JVM category.
+    case " $* " in *NativeMemoryTracking=*) [ $i = 0 ] && jcmd ${ap[$i]} VM.native_memory summary 2>/dev/null \
+      | sed -n 's/^-  *\([A-Za-z][A-Za-z ]*\) (reserved=[0-9]*KB, committed=\([0-9]*\)KB)/\1 \2/p' \
+      | awk '{c = $NF; $NF = ""; printf "    NMT %-24s %7d KiB committed\n", $0, c}';; esac
   done
-  for p in "${ap[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+  if [ -n "$flood" ]; then wait "$flood" 2>/dev/null || true; echo "  flood: $(cat "$dir/flood-$label.log")"; fi
+  for p in "${ap[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
 }
-measure default
+[ -n "${SKIP_DEFAULT:-}" ] || measure default
 # shellcheck disable=SC2086
 measure unit $unit_flags
+for v in "$@"; do
+  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086
+  set -- ${v#*=}; ev=(); while [ $# -gt 0 ] && [[ $1 != -* ]]; do ev+=("$1"); shift; done
+  # shellcheck disable=SC2086
+  measure "${v%%=*}" "${ev[@]}" $unit_flags "$@"
+done

@@ -89,11 +89,12 @@ in
     jvmOptions = mkOption {
       type = types.listOf types.str;
       # Measured small-footprint settings (packaging/README.md, "JVM footprint"); the wrapper
-      # already adds -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto.
+      # already adds -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto and
+      # the package's class-data-sharing archive (-XX:SharedArchiveFile, built with the package).
       default = [
         "-Xms8m"
-        "-Xmx48m"
-        "-XX:MaxMetaspaceSize=48m"
+        "-Xmx24m"
+        "-XX:MaxMetaspaceSize=24m"
         "-XX:ReservedCodeCacheSize=16m"
         "-Xss256k"
         "-XX:+ExitOnOutOfMemoryError"

@@ -35,13 +35,26 @@ maven.buildMavenPackage {
 
   nativeBuildInputs = [ makeWrapper ];
 
+  # The class-data-sharing archive is built here, for this jre_headless and the jar at its store
+  # path, from the class list of a real agent run (packaging/automesh.classlist): the JVM maps it
+  # only for that jar path, size and mtime. The store sets every mtime to 1 s after the epoch once
+  # the build ends, so the jar gets that mtime before the dump. Nothing of the agent runs in the
+  # sandbox (a static -Xshare:dump). If no archive results, the wrapper runs without one; another
+  # JDK than this one could not use it and falls back silently.
   installPhase = ''
     runHook preInstall
-    install -Dm644 target/automesh.jar $out/share/automesh/automesh.jar
+    jar=$out/share/automesh/automesh.jar
+    jsa=$out/share/automesh/automesh.jsa
+    install -Dm644 target/automesh.jar $jar
+    touch -d @1 $jar
+    sh ${../cds-archive.sh} ${jre_headless}/bin/java $jar $jsa ${../automesh.classlist}
+    cds=""
+    if [ -f $jsa ]; then cds="-XX:SharedArchiveFile=$jsa"; fi
     makeWrapper ${jre_headless}/bin/java $out/bin/automesh \
-      --add-flags "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto" \
+      --add-flags "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto $cds" \
+      --add-flags "-Xlog:cds=off,cds+dynamic=off" \
       --add-flags "\''${AUTOMESH_JAVA_OPTS:-}" \
-      --add-flags "-jar $out/share/automesh/automesh.jar"
+      --add-flags "-jar $jar"
     runHook postInstall
   '';
 

@@ -30,6 +30,13 @@ class InstalledWrapperIT {
                     .matcher(Files.readString(Path.of("pom.xml")));
             assertTrue(m.find(), "project version in pom.xml");
             assertEquals("automesh " + m.group(1), version.out().strip(), "version of the installed jar");
+            assertEquals("", version.err(), "nothing else from the JVM");
+            // make install built the class-data-sharing archive for this jar and JDK; the wrapper uses it.
+            assertTrue(Files.size(prefix.resolve("lib/automesh/automesh.jsa")) > 0, "the CDS archive");
+            assertEquals("AUTOMESH_CDS=-XX:SharedArchiveFile=" + prefix.resolve("lib/automesh/automesh.jsa") + "\n",
+                    Files.readString(prefix.resolve("lib/automesh/cds.env")), "the unit's pointer to it");
+            Sh.Result shared = Sh.run(List.of("env", "AUTOMESH_JAVA_OPTS=-Xlog:class+load", wrapper.toString(), "--version"));
+            assertTrue(shared.out().contains("dev.automesh.daemon.Main source: shared objects file"), shared.out());
             Sh.Result check = Sh.run(List.of(wrapper.toString(), "check",
                     prefix.resolve("etc/automesh/config.toml.example").toString()));
             assertEquals(0, check.exit(), check.out() + check.err());

@@ -19,7 +19,9 @@ class MakeInstallTest {
             assertEquals(List.of(
                     "/etc/automesh/config.toml.example",
                     "/usr/bin/automesh",
+                    "/usr/lib/automesh/automesh.classlist",
                     "/usr/lib/automesh/automesh.jar",
+                    "/usr/lib/automesh/cds-archive.sh",
                     "/usr/lib/systemd/system/automesh.service",
                     "/usr/share/doc/automesh/README.md"), in.files());
             assertEquals(Install.JAR_CONTENT, Files.readString(in.file("/usr/lib/automesh/automesh.jar")));
@@ -31,8 +33,11 @@ class MakeInstallTest {
             assertEquals("rwxr-xr-x", perms(in.file("/usr/bin/automesh")));
             assertEquals("rw-r--r--", perms(in.file("/usr/lib/systemd/system/automesh.service")));
             assertEquals("rw-r--r--", perms(in.file("/usr/lib/automesh/automesh.jar")));
+            assertEquals("rwxr-xr-x", perms(in.file("/usr/lib/automesh/cds-archive.sh")));
             String wrapper = Files.readString(in.file("/usr/bin/automesh"));
             assertTrue(wrapper.contains("-jar \"/usr/lib/automesh/automesh.jar\""), wrapper);
+            // No archive under a DESTDIR (it is bound to the jar's final path), but the wrapper names it.
+            assertTrue(wrapper.contains("-XX:SharedArchiveFile=/usr/lib/automesh/automesh.jsa") && !wrapper.contains("@CDS@"), wrapper);
             // The wrapper is valid sh.
             Sh.run(List.of("sh", "-n", in.file("/usr/bin/automesh").toString())).orThrow();
         }
@@ -51,6 +56,8 @@ class MakeInstallTest {
             assertTrue(unit.contains("Documentation=file:/opt/am/share/doc/automesh/README.md\n"), unit);
             assertTrue(!unit.contains("/usr/lib/automesh") && !unit.contains(" /etc/automesh"), unit);
             assertTrue(Files.readString(in.file("/opt/am/bin/automesh")).contains("/opt/am/lib/automesh/automesh.jar"));
+            assertTrue(unit.contains("EnvironmentFile=-/opt/am/lib/automesh/cds.env\n"), unit);
+            assertTrue(Files.readString(in.file("/opt/am/bin/automesh")).contains("/opt/am/lib/automesh/automesh.jsa"));
         }
     }
 
