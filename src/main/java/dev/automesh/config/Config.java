@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param controlSocket  path of the status socket (automesh extension)
  * @param metricsAddress Prometheus text endpoint, off when empty (automesh extension)
  * @param wgPollMillis   how often WireGuard is read (automesh extension; wgautomesh: 30 s)
+ * @param portMapping    port-mapping protocols in order of preference (automesh extension)
  */
 public record Config(
         Path source,
@@ -30,7 +31,8 @@ public record Config(
         Path controlSocket,
         Optional<InetSocketAddress> metricsAddress,
         long wgPollMillis,
-        List<PeerConfig> peers) {
+        List<PeerConfig> peers,
+        PortMapping portMapping) {
 
     public enum Backend { AUTO, KERNEL, USERSPACE }
 
@@ -45,5 +47,14 @@ public record Config(
         Objects.requireNonNull(controlSocket);
         Objects.requireNonNull(metricsAddress);
         peers = List.copyOf(peers);
+        Objects.requireNonNull(portMapping);
+    }
+
+    /** Without port_mapping: all protocols, in the default order. */
+    public Config(Path source, String interfaceName, int gossipPort, String gossipSecret, Optional<Path> persistFile, boolean ipv6,
+            boolean lanDiscovery, Optional<Integer> upnpForwardExternalPort, Backend wireguardBackend, Optional<Path> uapiSocket,
+            Path controlSocket, Optional<InetSocketAddress> metricsAddress, long wgPollMillis, List<PeerConfig> peers) {
+        this(source, interfaceName, gossipPort, gossipSecret, persistFile, ipv6, lanDiscovery, upnpForwardExternalPort,
+                wireguardBackend, uapiSocket, controlSocket, metricsAddress, wgPollMillis, peers, PortMapping.DEFAULT);
     }
 }

@@ -52,7 +52,7 @@ public final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of(
             "interface", "gossip_port", "gossip_secret", "gossip_secret_file", "persist_file", "ipv6",
             "lan_discovery", "upnp_forward_external_port", "peers",
-            "wireguard_backend", "uapi_socket", "control_socket", "metrics_address", "poll_interval_ms");
+            "wireguard_backend", "uapi_socket", "control_socket", "metrics_address", "poll_interval_ms", "port_mapping");
     static final List<String> PEER_KEYS = List.of("pubkey", "address", "endpoint", "name");
 
     /** wg-quick / wg(8) spellings people carry over, mapped to ours. */
@@ -172,7 +172,7 @@ public final class ConfigLoader {
 
             List<PeerConfig> peers = readPeers(toml);
             return new Config(file, iface, gossipPort, gossipSecret, persistFile, ipv6, lanDiscovery, upnpPort,
-                    backend, uapiSocket, controlSocket, metrics, poll, peers);
+                    backend, uapiSocket, controlSocket, metrics, poll, peers, readPortMapping(toml));
         }
 
         // ---------------------------------------------------------------- file reading
@@ -379,6 +379,22 @@ public final class ConfigLoader {
         }
 
         // ---------------------------------------------------------------- top-level values
+
+        /** port_mapping = ["pcp", "natpmp", "upnp"]: an error points at the offending element. */
+        private PortMapping readPortMapping(TomlTable toml) throws ConfigException {
+            Object v = toml.get(List.of("port_mapping"));
+            if (v == null) return PortMapping.DEFAULT;
+            if (!(v instanceof TomlArray a)) {
+                throw err(toml, "port_mapping", true, "expected an array such as [\"pcp\", \"natpmp\", \"upnp\"], got " + typeName(v));
+            }
+            try {
+                return PortMapping.parse(a.toList());
+            } catch (PortMapping.BadElement e) {
+                TomlPosition p = e.index() < 0 ? null : a.inputPositionOf(e.index());
+                if (p == null) throw err(toml, "port_mapping", true, e.getMessage());
+                throw new ConfigException(name, p.line(), p.column(), "port_mapping[" + e.index() + "]", e.getMessage());
+            }
+        }
 
         private void checkInterfaceName(TomlTable toml, String iface) throws ConfigException {
             String why = null;
