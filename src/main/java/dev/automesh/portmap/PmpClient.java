@@ -57,7 +57,8 @@ public final class PmpClient implements PortMapper {
     private Optional<InetSocketAddress> reported = Optional.empty();
     private int failures;
     private String lastLogged = "";
-    private long rejectedReplies;
+    private volatile long rejectedReplies;
+    private volatile long gatewayRestarts;
     private ScheduledFuture<?> next;
 
     public PmpClient(Protocol protocol, PortMapSettings settings, GatewayFinder finder,
@@ -97,6 +98,11 @@ public final class PmpClient implements PortMapper {
     /** Replies rejected as malformed or for another mapping, since start (for metrics and tests). */
     public long rejectedReplies() {
         return rejectedReplies;
+    }
+
+    /** Times the gateway's epoch showed it had lost its state (rebooted), since start. */
+    public long gatewayRestarts() {
+        return gatewayRestarts;
     }
 
     @Override
@@ -228,6 +234,7 @@ public final class PmpClient implements PortMapper {
                 Optional.of(Instant.now().plusSeconds(g.lifetime())), Optional.empty(), 0));
         String key = "MAPPED " + g.external();
         if (lostState) {
+            gatewayRestarts++;
             log.warn("{}: gateway {} restarted (its epoch went back to {} s): the mapping was made again", name(), where(), g.epoch());
         }
         if (!key.equals(lastLogged)) {
@@ -312,6 +319,7 @@ public final class PmpClient implements PortMapper {
             }
             mapped = Optional.empty();
         }
+        report(Optional.empty()); // a listen-port move must not leave the old endpoint announced
         forgetGateway();
         setStatus(new PortMapStatus(protocol, PortMapStatus.State.CLOSED, s.gateway(), Optional.empty(), Optional.empty(),
                 s.lastError(), 0));

@@ -420,6 +420,7 @@ public final class UpnpForwarder implements AutoCloseable {
             }
             pinholeId = null;
         }
+        report(Optional.empty()); // a listen-port move must not leave the old endpoint announced
         setStatus(new UpnpStatus(UpnpStatus.State.CLOSED, s.router(), s.localAddress(), Optional.empty(), Optional.empty(),
                 Optional.empty(), s.lastError(), 0));
     }
