@@ -7,7 +7,13 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +26,7 @@ final class Ipv6Lan {
     private static final Logger log = LoggerFactory.getLogger(Ipv6Lan.class);
     private final NioDatagramChannel channel;
     private final InetAddress group;
-    private final Set<String> joined = new HashSet<>();
+    private final Map<String, NetworkInterface> joined = new ConcurrentHashMap<>();
     private final Set<String> failed = new HashSet<>();
 
     Ipv6Lan(NioDatagramChannel channel, InetAddress group) {
@@ -33,10 +39,10 @@ final class Ipv6Lan {
         try {
             for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
                 String key = nif.getName() + "#" + nif.getIndex();
-                if (joined.contains(key) || !usable(nif)) continue;
+                if (joined.containsKey(key) || !usable(nif)) continue;
                 var f = channel.joinGroup(new java.net.InetSocketAddress(group, 0), nif).awaitUninterruptibly();
                 if (f.isSuccess()) {
-                    joined.add(key);
+                    joined.put(key, nif);
                     log.debug("joined {} on {}", group.getHostAddress(), nif.getName());
                 } else if (failed.add(key)) {
                     log.warn("cannot join IPv6 LAN group {} on {}: {}; wgautomesh nodes there are not heard over IPv6",
@@ -46,6 +52,24 @@ final class Ipv6Lan {
         } catch (SocketException e) {
             // enumeration failed: try again at the next broadcast
         }
+    }
+
+    /**
+     * Sends to the group out of every joined interface. The kernel would pick one interface for a
+     * multicast destination (often wg0, into the tunnel), so the outgoing interface is set before each
+     * send, on the event loop, where nothing else changes it in between.
+     */
+    void send(byte[] bytes, int port, Counters counters) {
+        channel.eventLoop().execute(() -> {
+            for (NetworkInterface nif : joined.values()) {
+                channel.config().setNetworkInterface(nif);
+                channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(bytes), new InetSocketAddress(group, port)))
+                        .addListener((ChannelFutureListener) f -> {
+                            if (f.isSuccess()) counters.datagramsOut.incrementAndGet();
+                            else counters.sendErrors.incrementAndGet();
+                        });
+            }
+        });
     }
 
     private static boolean usable(NetworkInterface nif) throws SocketException {

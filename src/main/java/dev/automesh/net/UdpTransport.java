@@ -174,9 +174,12 @@ public final class UdpTransport implements AutoCloseable {
         if (ipv6Lan != null) {
             // As wgautomesh does with ipv6 = true; interfaces that came up since are joined first.
             ipv6Lan.joinNewInterfaces();
-            targets.add(SITE_ALL_NODES);
         }
         for (InetAddress a : targets) send(new InetSocketAddress(a, port), bytes);
+        if (ipv6Lan != null) {
+            ipv6Lan.send(bytes, port, counters);
+            targets.add(SITE_ALL_NODES);
+        }
         return targets;
     }
 
