@@ -37,7 +37,7 @@ class Ipv6LanDiscoveryTest {
             String cp = System.getProperty("java.class.path");
             Path recvLog = b.dir().resolve("recv.log");
             Path sendLog = a.dir().resolve("send.log");
-            Process recv = b.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "listen6", "1666", "6000"), recvLog);
+            Process recv = b.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "listen6", "1666", "30000"), recvLog);
             waitFor(recvLog, "ready", recv);
             Process send = a.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "send6", "1666", "1500"), sendLog);
             assertTrue(send.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
