@@ -37,6 +37,7 @@ public final class Config {
     private final Optional<InetSocketAddress> metricsAddress;
     private final long wgPollMillis;
     private final List<PeerConfig> peers;
+    private final PortMapping portMapping;
 
     private Config(Builder b) {
         source = b.source;
@@ -52,6 +53,7 @@ public final class Config {
         controlSocket = b.controlSocket != null ? b.controlSocket : Path.of("/run/automesh/" + interfaceName + ".sock");
         metricsAddress = b.metricsAddress;
         wgPollMillis = b.wgPollMillis;
+        portMapping = b.portMapping;
         peers = List.copyOf(b.peers);
     }
 
@@ -74,6 +76,8 @@ public final class Config {
     public Optional<InetSocketAddress> metricsAddress() { return metricsAddress; }
     public long wgPollMillis() { return wgPollMillis; }
     public List<PeerConfig> peers() { return peers; }
+    /** Port-mapping protocols in order of preference (automesh extension). */
+    public PortMapping portMapping() { return portMapping; }
 
     /**
      * Legal but probably unintended settings. They do not fail `check`; `check` prints them and the
@@ -101,13 +105,13 @@ public final class Config {
                 && ipv6 == c.ipv6 && lanDiscovery == c.lanDiscovery && upnpForwardExternalPort.equals(c.upnpForwardExternalPort)
                 && wireguardBackend == c.wireguardBackend && uapiSocket.equals(c.uapiSocket)
                 && controlSocket.equals(c.controlSocket) && metricsAddress.equals(c.metricsAddress)
-                && wgPollMillis == c.wgPollMillis && peers.equals(c.peers);
+                && wgPollMillis == c.wgPollMillis && peers.equals(c.peers) && portMapping.equals(c.portMapping);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(source, interfaceName, gossipPort, gossipSecret, persistFile, ipv6, lanDiscovery,
-                upnpForwardExternalPort, wireguardBackend, uapiSocket, controlSocket, metricsAddress, wgPollMillis, peers);
+                upnpForwardExternalPort, wireguardBackend, uapiSocket, controlSocket, metricsAddress, wgPollMillis, peers, portMapping);
     }
 
     /** Every field; the secret only as its length (see {@link GossipSecret#toString()}). */
@@ -118,7 +122,7 @@ public final class Config {
                 + ", lanDiscovery=" + lanDiscovery + ", upnpForwardExternalPort=" + upnpForwardExternalPort
                 + ", wireguardBackend=" + wireguardBackend + ", uapiSocket=" + uapiSocket
                 + ", controlSocket=" + controlSocket + ", metricsAddress=" + metricsAddress
-                + ", wgPollMillis=" + wgPollMillis + ", peers=" + peers + "]";
+                + ", wgPollMillis=" + wgPollMillis + ", peers=" + peers + ", portMapping=" + portMapping + "]";
     }
 
     /** Collects the values; {@link #build()} may be called more than once. Not thread-safe. */
@@ -136,6 +140,7 @@ public final class Config {
         private Path controlSocket;
         private Optional<InetSocketAddress> metricsAddress = Optional.empty();
         private long wgPollMillis = POLL_DEFAULT_MS;
+        private PortMapping portMapping = PortMapping.DEFAULT;
         private List<PeerConfig> peers = List.of();
 
         private Builder(Path source, String interfaceName, int gossipPort) {
@@ -156,6 +161,7 @@ public final class Config {
         public Builder metricsAddress(Optional<InetSocketAddress> v) { metricsAddress = Objects.requireNonNull(v); return this; }
         public Builder wgPollMillis(long v) { wgPollMillis = v; return this; }
         public Builder peers(List<PeerConfig> v) { peers = List.copyOf(v); return this; }
+        public Builder portMapping(PortMapping v) { portMapping = Objects.requireNonNull(v); return this; }
 
         public Config build() {
             return new Config(this);

@@ -12,8 +12,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.tomlj.Toml;
+import org.tomlj.TomlArray;
 import org.tomlj.TomlParseError;
 import org.tomlj.TomlParseResult;
+import org.tomlj.TomlPosition;
 import org.tomlj.TomlTable;
 
 /**
@@ -39,7 +41,7 @@ public final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of(
             "interface", "gossip_port", "gossip_secret", "gossip_secret_file", "persist_file", "ipv6",
             "lan_discovery", "upnp_forward_external_port", "peers",
-            "wireguard_backend", "uapi_socket", "control_socket", "metrics_address", "poll_interval_ms");
+            "wireguard_backend", "uapi_socket", "control_socket", "metrics_address", "poll_interval_ms", "port_mapping");
     static final List<String> PEER_KEYS = PeersReader.PEER_KEYS;
 
     /** @throws ConfigException with file:line:column, key path and the fix, as one line */
@@ -109,6 +111,7 @@ public final class ConfigLoader {
                 }
                 b.wgPollMillis(poll);
             }
+            b.portMapping(portMapping(toml));
             return b.peers(new PeersReader(v).read(toml)).build();
         }
 
@@ -204,6 +207,22 @@ public final class ConfigLoader {
             if (why != null) {
                 throw v.err(Reason.INVALID_VALUE, toml, "interface", true, Texts.quote(iface) + " " + why
                         + " (expected an existing interface name such as \"wg0\": 1-15 characters, no '/', ':' or spaces)");
+            }
+        }
+
+        private PortMapping portMapping(TomlTable toml) throws ConfigException {
+            Object raw = toml.get(List.of("port_mapping"));
+            if (raw == null) return PortMapping.DEFAULT;
+            if (!(raw instanceof TomlArray a)) {
+                throw v.err(Reason.WRONG_TYPE, toml, "port_mapping", true,
+                        "expected an array such as [\"pcp\", \"natpmp\", \"upnp\"], got " + Texts.typeName(raw));
+            }
+            try {
+                return PortMapping.parse(a.toList());
+            } catch (PortMapping.BadElement e) {
+                TomlPosition p = e.index() < 0 ? null : a.inputPositionOf(e.index());
+                if (p == null) throw v.err(Reason.INVALID_VALUE, toml, "port_mapping", true, e.getMessage());
+                throw new ConfigException(Reason.INVALID_VALUE, name, p.line(), p.column(), "port_mapping[" + e.index() + "]", e.getMessage());
             }
         }
 

@@ -110,6 +110,7 @@ public final class MetricsServer implements AutoCloseable {
     /** Prometheus text exposition format 0.0.4. */
     public static String render(StatusReport r) {
         StringBuilder sb = new StringBuilder();
+        portMapping(sb, r.upnp());
         gauge(sb, "automesh_peer_connected", "1 if the peer had a recent handshake, else 0");
         for (StatusReport.Peer p : r.peers()) {
             sb.append("automesh_peer_connected").append(labels(p)).append(' ').append(p.connected() ? 1 : 0).append('\n');
@@ -140,6 +141,15 @@ public final class MetricsServer implements AutoCloseable {
         ignored(sb, "unknown_peer_over_limit", c.ignoredUnknownPeers());
         ignored(sb, "foreign_lan_broadcast", c.ignoredForeignBroadcasts());
         return sb.toString();
+    }
+
+    /** From the port-mapping line ("natpmp mapped gateway=..."): which protocol, and whether it holds a mapping. */
+    private static void portMapping(StringBuilder sb, String line) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(pcp|natpmp|upnp) ([a-z_]+)").matcher(line);
+        if (!m.find()) return;
+        gauge(sb, "automesh_port_mapping_mapped", "1 while the router holds our port mapping, by the protocol in use");
+        sb.append("automesh_port_mapping_mapped{protocol=\"").append(m.group(1)).append("\"} ").append(m.group(2).equals("mapped") ? 1 : 0)
+                .append('\n');
     }
 
     private static void gauge(StringBuilder sb, String name, String help) {

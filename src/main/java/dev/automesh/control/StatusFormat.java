@@ -16,7 +16,7 @@ public final class StatusFormat {
                 .field("public_key", r.publicKey())
                 .field("listen_port", r.listenPort())
                 .field("gossip_port", r.gossipPort())
-                .field("upnp", r.upnp())
+                .field("upnp", r.upnp()) // the port-mapping line; key kept for schema 1
                 .field("all_connected", r.exitStatus() == 0);
         StatusReport.Counters c = r.counters();
         j.key("counters").begin()
@@ -60,7 +60,7 @@ public final class StatusFormat {
         long up = r.peers().stream().filter(StatusReport.Peer::connected).count();
         sb.append(String.format("interface %s (%s), public key %s, listen port %d, gossip port %d%n", r.interfaceName(),
                 r.backend(), r.publicKey(), r.listenPort(), r.gossipPort()));
-        sb.append("upnp: ").append(r.upnp()).append('\n');
+        sb.append("port mapping: ").append(r.upnp()).append('\n');
         StatusReport.Counters c = r.counters();
         sb.append(String.format("gossip: %d in, %d out, dropped %d undecryptable, %d undecodable, %d send errors%n",
                 c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(), c.droppedUndecodable(), c.sendErrors()));

@@ -169,7 +169,7 @@ public final class Main {
         List<AgentService> services = new ArrayList<>();
         java.util.function.Supplier<String> upnp = () -> "off (upnp_forward_external_port not set)";
         if (config.upnpForwardExternalPort().isPresent()) {
-            UpnpService u = new UpnpService();
+            PortMapService u = new PortMapService();
             services.add(u);
             upnp = u::summary;
         }

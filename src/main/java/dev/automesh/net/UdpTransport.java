@@ -43,6 +43,8 @@ public final class UdpTransport implements AutoCloseable {
     }
 
     private static final InetAddress LIMITED_BROADCAST = ipv4(255, 255, 255, 255);
+    /** wgautomesh's IPv6 LAN "broadcast": all nodes, site-local scope. */
+    static final InetAddress SITE_ALL_NODES = ipv6(0xff, 0x05, 1);
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -50,13 +52,16 @@ public final class UdpTransport implements AutoCloseable {
     private final Counters counters;
     // Written by broadcast() (any thread), read on the event loop: a volatile reference to an immutable set.
     private volatile LanInterfaces lan;
+    private final Ipv6Lan ipv6Lan;
 
-    private UdpTransport(EventLoopGroup group, Channel channel, Counters counters) {
+    private UdpTransport(EventLoopGroup group, Channel channel, Counters counters, boolean ipv6) {
         this.group = group;
         this.channel = channel;
         this.port = ((InetSocketAddress) channel.localAddress()).getPort();
         this.counters = counters;
         this.lan = LanInterfaces.enumerate();
+        this.ipv6Lan = ipv6 ? new Ipv6Lan((NioDatagramChannel) channel, SITE_ALL_NODES) : null;
+        if (ipv6Lan != null) ipv6Lan.joinNewInterfaces();
     }
 
     /**
@@ -104,7 +109,7 @@ public final class UdpTransport implements AutoCloseable {
             throw new IllegalStateException("cannot bind UDP " + new InetSocketAddress(local, port).toString().replaceFirst("^/", "")
                     + " for gossip: " + (c == null ? "unknown error" : c.getMessage()) + hint, c);
         }
-        UdpTransport t = new UdpTransport(group, f.channel(), counters);
+        UdpTransport t = new UdpTransport(group, f.channel(), counters, ipv6 && address.isEmpty());
         self[0] = t;
         return t;
     }
@@ -166,7 +171,15 @@ public final class UdpTransport implements AutoCloseable {
         lan = now;
         List<InetAddress> targets = new ArrayList<>(now.broadcastTargets());
         if (targets.isEmpty()) targets.add(LIMITED_BROADCAST);
+        if (ipv6Lan != null) {
+            // As wgautomesh does with ipv6 = true; interfaces that came up since are joined first.
+            ipv6Lan.joinNewInterfaces();
+        }
         for (InetAddress a : targets) send(new InetSocketAddress(a, port), bytes);
+        if (ipv6Lan != null) {
+            ipv6Lan.send(bytes, port, counters);
+            targets.add(SITE_ALL_NODES);
+        }
         return targets;
     }
 
@@ -184,6 +197,18 @@ public final class UdpTransport implements AutoCloseable {
     private static InetAddress ipv4(int a, int b, int c, int d) {
         try {
             return InetAddress.getByAddress(new byte[] {(byte) a, (byte) b, (byte) c, (byte) d});
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static InetAddress ipv6(int b0, int b1, int last) {
+        byte[] a = new byte[16];
+        a[0] = (byte) b0;
+        a[1] = (byte) b1;
+        a[15] = (byte) last;
+        try {
+            return InetAddress.getByAddress(a);
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }

@@ -46,6 +46,7 @@ public final class UpnpForwarder implements AutoCloseable {
 
     private final UpnpSettings settings;
     private final Consumer<Optional<InetSocketAddress>> onExternalEndpoint;
+    private final Consumer<UpnpStatus> onStatus;
     private final ScheduledThreadPoolExecutor executor;
     private volatile UpnpStatus status = UpnpStatus.initial();
     private volatile boolean closed;
@@ -67,8 +68,15 @@ public final class UpnpForwarder implements AutoCloseable {
     private ScheduledFuture<?> next;
 
     public UpnpForwarder(UpnpSettings settings, Consumer<Optional<InetSocketAddress>> onExternalEndpoint) {
+        this(settings, onExternalEndpoint, s -> { });
+    }
+
+    /** @param onStatus called on the forwarder thread after each change of {@link #status()} */
+    public UpnpForwarder(UpnpSettings settings, Consumer<Optional<InetSocketAddress>> onExternalEndpoint,
+            Consumer<UpnpStatus> onStatus) {
         this.settings = Objects.requireNonNull(settings);
         this.onExternalEndpoint = Objects.requireNonNull(onExternalEndpoint);
+        this.onStatus = Objects.requireNonNull(onStatus);
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "automesh-upnp");
             t.setDaemon(true);
@@ -310,8 +318,8 @@ public final class UpnpForwarder implements AutoCloseable {
     private void succeed(InetSocketAddress external) {
         failures = 0;
         Optional<Instant> expiry = permanentLease ? Optional.empty() : Optional.of(Instant.now().plus(settings.lease()));
-        status = new UpnpStatus(UpnpStatus.State.MAPPED, Optional.of(routerName()), Optional.of(localAddress),
-                Optional.of(external), expiry, pinholeState, Optional.empty(), 0);
+        setStatus(new UpnpStatus(UpnpStatus.State.MAPPED, Optional.of(routerName()), Optional.of(localAddress),
+                Optional.of(external), expiry, pinholeState, Optional.empty(), 0));
         String key = "MAPPED " + external + " " + localAddress + " " + permanentLease;
         if (!key.equals(lastLogged)) {
             lastLogged = key;
@@ -336,9 +344,9 @@ public final class UpnpForwarder implements AutoCloseable {
         report(Optional.empty());
         Duration delay = backoff();
         UpnpStatus previous = status;
-        status = new UpnpStatus(state, gateway == null ? Optional.empty() : Optional.of(routerName()),
+        setStatus(new UpnpStatus(state, gateway == null ? Optional.empty() : Optional.of(routerName()),
                 gateway == null ? Optional.empty() : Optional.of(localAddress), Optional.empty(),
-                Optional.empty(), pinholeState, Optional.of(reason), failures);
+                Optional.empty(), pinholeState, Optional.of(reason), failures));
         String key = state + " " + reason;
         if (!key.equals(lastLogged)) {
             lastLogged = key;
@@ -366,6 +374,15 @@ public final class UpnpForwarder implements AutoCloseable {
             onExternalEndpoint.accept(endpoint);
         } catch (RuntimeException e) {
             log.warn("UPnP: external endpoint callback failed: {}", e.toString());
+        }
+    }
+
+    private void setStatus(UpnpStatus s) {
+        status = s;
+        try {
+            onStatus.accept(s);
+        } catch (RuntimeException e) {
+            log.warn("UPnP: status callback failed: {}", e.toString());
         }
     }
 
@@ -403,8 +420,9 @@ public final class UpnpForwarder implements AutoCloseable {
             }
             pinholeId = null;
         }
-        status = new UpnpStatus(UpnpStatus.State.CLOSED, s.router(), s.localAddress(), Optional.empty(), Optional.empty(),
-                Optional.empty(), s.lastError(), 0);
+        report(Optional.empty()); // a listen-port move must not leave the old endpoint announced
+        setStatus(new UpnpStatus(UpnpStatus.State.CLOSED, s.router(), s.localAddress(), Optional.empty(), Optional.empty(),
+                Optional.empty(), s.lastError(), 0));
     }
 
     private String routerName() {

@@ -51,14 +51,6 @@ public record UpnpSettings(int externalPort, int listenPort, boolean ipv6, Durat
                 Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5));
     }
 
-    /**
-     * The settings for {@code config}: empty unless {@code upnp_forward_external_port} is set. The listen
-     * port is the WireGuard interface's actual one ({@code WgDevice.listenPort()}).
-     */
-    public static java.util.Optional<UpnpSettings> fromConfig(dev.automesh.config.Config config, int listenPort) {
-        return config.upnpForwardExternalPort().map(port -> defaults(port, listenPort, config.ipv6()));
-    }
-
     public UpnpSettings withTiming(Duration lease, Duration renewEvery, Duration discoveryTimeout, Duration retryMin, Duration retryMax) {
         return new UpnpSettings(externalPort, listenPort, ipv6, lease, renewEvery, discoveryTimeout, retryMin, retryMax, httpTimeout);
     }

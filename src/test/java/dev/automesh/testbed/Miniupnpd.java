@@ -13,6 +13,11 @@ import java.util.List;
 public final class Miniupnpd {
     private Miniupnpd() {}
 
+    /** Where miniupnpd writes its current mappings ("UDP:40000:192.168.1.10:51820:<expiry>:<desc>" lines). */
+    public static Path leaseFile(Netns router) {
+        return router.dir().resolve("miniupnpd.leases");
+    }
+
     /** miniupnpd's nft backend needs its chains to exist before it starts. */
     static final String RULES = """
             table inet filter {
@@ -32,6 +37,15 @@ public final class Miniupnpd {
      * @param ipv6 whether to offer WANIPv6FirewallControl (pinholes) on wan0
      */
     public static Process start(Netns router, String lanIf, String lanCidr, String uuid, boolean ipv6) {
+        return start(router, lanIf, lanCidr, uuid, ipv6, false, true);
+    }
+
+    /**
+     * As above, choosing the protocols: {@code natpmp} turns on NAT-PMP and PCP together (UDP 5351 on
+     * the LAN), {@code upnp} the IGD. Leases go to {@link #leaseFile}, and PCP may grant lifetimes
+     * down to 1 s so tests can watch renewals. Returns once every protocol asked for listens.
+     */
+    public static Process start(Netns router, String lanIf, String lanCidr, String uuid, boolean ipv6, boolean natpmp, boolean upnp) {
         try {
             Path nft = router.dir().resolve("router.nft");
             Files.writeString(nft, RULES.formatted(lanIf));
@@ -39,13 +53,15 @@ public final class Miniupnpd {
             Path conf = router.dir().resolve("miniupnpd.conf");
             Files.writeString(conf, "ext_ifname=wan0\nlistening_ip=" + lanIf + "\nhttp_port=5000\n"
                     + (ipv6 ? "ext_ifname6=wan0\n" : "ipv6_disable=yes\n")
-                    + "secure_mode=yes\nenable_natpmp=no\nfriendly_name=testrouter\nuuid=" + uuid + "\n"
+                    + "secure_mode=yes\nenable_natpmp=" + (natpmp ? "yes" : "no") + "\nenable_upnp=" + (upnp ? "yes" : "no")
+                    + "\nmin_lifetime=1\nlease_file=" + leaseFile(router) + "\nfriendly_name=testrouter\nuuid=" + uuid + "\n"
                     + "allow 1024-65535 " + lanCidr + " 1024-65535\ndeny 0-65535 0.0.0.0/0 0-65535\n");
             Path log = router.dir().resolve("miniupnpd.log");
             Process p = router.spawn(List.of("miniupnpd", "-d", "-f", conf.toString(), "-P",
                     router.dir().resolve("miniupnpd.pid").toString()), log);
             long deadline = System.currentTimeMillis() + 5000;
-            while (!(Files.exists(log) && Files.readString(log).contains("HTTP listening on port 5000"))) {
+            while (!(Files.exists(log) && (!upnp || Files.readString(log).contains("HTTP listening on port 5000"))
+                    && (!natpmp || Files.readString(log).contains("Listening for NAT-PMP/PCP traffic")))) {
                 if (System.currentTimeMillis() > deadline || !p.isAlive()) {
                     throw new IllegalStateException("miniupnpd did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
                 }

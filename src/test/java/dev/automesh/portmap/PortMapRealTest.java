@@ -1,0 +1,287 @@
+package dev.automesh.portmap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.automesh.testbed.Miniupnpd;
+import dev.automesh.testbed.Netns;
+import dev.automesh.testbed.Sh;
+import dev.automesh.testbed.WireguardGo;
+import dev.automesh.testsupport.Facility;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Predicate;
+import org.bouncycastle.math.ec.rfc7748.X25519;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * NAT-PMP and PCP against Debian's miniupnpd (which answers both on UDP 5351 with enable_natpmp=yes):
+ *
+ * <pre>
+ *   b 203.0.114.2 ──wan0── router 203.0.114.1 (miniupnpd: UPnP + NAT-PMP/PCP) ──br0 192.168.1.1/24── a .10
+ *   c 192.168.2.10 ──lan0── router2 203.0.114.1 (miniupnpd: NAT-PMP/PCP only, UPnP off)
+ * </pre>
+ *
+ * The chooser runs in its own JVM inside the LAN host's namespace ({@link PortMapProbeMain}).
+ */
+@Tag("real")
+class PortMapRealTest {
+    private static final List<AutoCloseable> cleanup = new ArrayList<>();
+    private static Netns router, a, b, router2, c;
+    private static int probeCount;
+
+    @BeforeAll
+    static void bed() {
+        Facility.requireRoot();
+        Facility.requireCommands("ip", "nft", "miniupnpd", "wireguard-go", "java");
+        try {
+            router = ns("r");
+            a = ns("a");
+            b = ns("b");
+            Sh.ok("ip", "link", "add", "wan0", "netns", router.name(), "type", "veth", "peer", "name", "eth0", "netns", b.name());
+            Sh.ok("ip", "link", "add", "br0", "netns", router.name(), "type", "veth", "peer", "name", "eth0", "netns", a.name());
+            router.ok("ip", "addr", "add", "203.0.114.1/24", "dev", "wan0");
+            router.ok("ip", "addr", "add", "192.168.1.1/24", "dev", "br0");
+            router.ok("ip", "link", "set", "wan0", "up");
+            router.ok("ip", "link", "set", "br0", "up");
+            router.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+            b.ok("ip", "addr", "add", "203.0.114.2/24", "dev", "eth0");
+            b.ok("ip", "link", "set", "eth0", "up");
+            a.ok("ip", "addr", "add", "192.168.1.10/24", "dev", "eth0");
+            a.ok("ip", "link", "set", "eth0", "up");
+            a.ok("ip", "route", "add", "default", "via", "192.168.1.1");
+            Process p = Miniupnpd.start(router, "br0", "192.168.1.0/24", "3d3cec3a-8cf0-11e0-98ee-001a6bd2d07e", false, true, true);
+            cleanup.add(() -> Netns.stop(p, 5000));
+
+            router2 = ns("q");
+            c = ns("c");
+            Sh.ok("ip", "link", "add", "lan0", "netns", router2.name(), "type", "veth", "peer", "name", "eth0", "netns", c.name());
+            router2.ok("ip", "link", "add", "wan0", "type", "veth", "peer", "name", "wanpeer");
+            router2.ok("ip", "addr", "add", "203.0.114.1/24", "dev", "wan0");
+            router2.ok("ip", "addr", "add", "192.168.2.1/24", "dev", "lan0");
+            for (String l : List.of("wan0", "wanpeer", "lan0")) router2.ok("ip", "link", "set", l, "up");
+            c.ok("ip", "addr", "add", "192.168.2.10/24", "dev", "eth0");
+            c.ok("ip", "link", "set", "eth0", "up");
+            c.ok("ip", "route", "add", "default", "via", "192.168.2.1");
+            Process p2 = Miniupnpd.start(router2, "lan0", "192.168.2.0/24", "3d3cec3a-8cf0-11e0-98ee-001a6bd2d07f", false, true, false);
+            cleanup.add(() -> Netns.stop(p2, 5000));
+        } catch (RuntimeException e) {
+            tearDown();
+            throw new IllegalStateException("test bed setup failed: " + e.getMessage(), e);
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            try {
+                cleanup.get(i).close();
+            } catch (Exception e) {
+                System.err.println("cleanup: " + e);
+            }
+        }
+        cleanup.clear();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"natpmp", "pcp"})
+    void mapsReachableRenewsAndDeletes(String protocol) throws Exception {
+        int port = protocol.equals("pcp") ? 40011 : 40010;
+        String rule = "th dport " + port + " dnat ip to 192.168.1.10:51820"; // @nh,72,8 0x11 before it: UDP
+        byte[] aPriv = privateKey(), bPriv = privateKey();
+        WireguardGo wa = wg(a), wb = wg(b);
+        uapi(wa.socket(), "set=1\nprivate_key=" + hex(aPriv) + "\nlisten_port=51820\npublic_key=" + hex(pub(bPriv))
+                + "\nallowed_ip=10.99.0.2/32\n\n");
+        a.ok("ip", "link", "set", "wg0", "up");
+        b.ok("ip", "link", "set", "wg0", "up");
+
+        Probe p = probe(a, "protocols=" + protocol, "external=" + port, "listen=51820", "lease_s=2");
+        String endpoint = p.await(l -> l.startsWith("ENDPOINT ") && !l.equals("ENDPOINT none"), 15_000).substring(9);
+        assertEquals("203.0.114.1:" + port, endpoint, "external address from the protocol's own answer : granted port");
+        assertTrue(natRules().contains(rule), () -> "mapping at the router:\n" + natRules());
+        assertTrue(read(Miniupnpd.leaseFile(router)).contains("UDP:" + port + ":192.168.1.10:51820:"), read(Miniupnpd.leaseFile(router)));
+
+        // b has never talked to a: it only gets the endpoint the client reported.
+        uapi(wb.socket(), "set=1\nprivate_key=" + hex(bPriv) + "\npublic_key=" + hex(pub(aPriv)) + "\nendpoint=" + endpoint
+                + "\npersistent_keepalive_interval=1\nallowed_ip=10.99.0.1/32\n\n");
+        waitUntil(() -> !field(uapi(wb.socket(), "get=1\n\n"), "last_handshake_time_sec").equals("0")
+                && !field(uapi(wb.socket(), "get=1\n\n"), "last_handshake_time_sec").isEmpty(), 10_000,
+                () -> "no handshake from b to a via " + endpoint);
+        assertTrue(field(uapi(wa.socket(), "get=1\n\n"), "endpoint").startsWith("203.0.114.2:"), "a learned b's WAN address");
+
+        // Lifetime 2 s, renewed at half: watched for 4 s, the mapping never lapses and is renewed.
+        long until = System.nanoTime() + 4_000_000_000L;
+        while (System.nanoTime() < until) {
+            assertTrue(natRules().contains(rule), () -> "mapping lapsed instead of being renewed:\n" + p.log());
+            Thread.sleep(250);
+        }
+        long statuses = p.log().lines().filter(l -> l.startsWith("STATUS " + protocol + " mapped")).count();
+        assertTrue(statuses >= 3, "renewed (each renewal moves lease_until):\n" + p.log());
+        assertEquals(1, p.log().lines().filter(l -> l.contains("forwards UDP 203.0.114.1:" + port)).count(), "said once:\n" + p.log());
+
+        Netns.stop(p.process, 10_000);
+        assertTrue(p.log().contains("CLOSED"), p.log());
+        assertTrue(p.log().contains("deleted the mapping of UDP port " + port), p.log());
+        assertFalse(natRules().contains(rule), () -> "mapping deleted on SIGTERM:\n" + natRules());
+        wa.close();
+        wb.close();
+    }
+
+    @Test
+    void routerWithoutUpnpFallsBackToNatPmp() throws Exception {
+        Probe p = probe(c, "protocols=upnp,natpmp", "external=40012", "listen=51820", "lease_s=30", "discovery_ms=500");
+        assertEquals("203.0.114.1:40012", p.await(l -> l.startsWith("ENDPOINT 2"), 15_000).substring(9));
+        String status = p.await(l -> l.startsWith("STATUS natpmp mapped"), 2_000);
+        assertTrue(status.contains("tried upnp: no UPnP Internet Gateway Device answered"), status);
+        assertTrue(p.log().contains("port mapping: upnp did not work, trying natpmp"), p.log());
+        assertTrue(router2.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out()
+                .contains("th dport 40012 dnat ip to 192.168.2.10:51820"));
+        Netns.stop(p.process, 10_000);
+        assertFalse(router2.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out().contains("40012"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"natpmp", "pcp"})
+    void aPortTakenByAnotherMappingGetsAnotherPortWhichIsAnnounced(String protocol) throws Exception {
+        int port = protocol.equals("pcp") ? 40021 : 40020;
+        // Another mapping holds the port (c's port 51821); ours (51820) then gets some other external port.
+        Probe other = probe(c, "protocols=" + protocol, "external=" + port, "listen=51821", "lease_s=30");
+        other.await(l -> l.equals("ENDPOINT 203.0.114.1:" + port), 15_000);
+        Probe p = probe(c, "protocols=" + protocol, "external=" + port, "listen=51820", "lease_s=30");
+        String endpoint = p.await(l -> l.startsWith("ENDPOINT 203.0.114.1:"), 15_000).substring(9);
+        int granted = Integer.parseInt(endpoint.substring(endpoint.indexOf(':') + 1));
+        assertTrue(granted != port && granted > 0, "another port granted and announced: " + endpoint);
+        assertTrue(p.log().contains("(asked for " + port + ", the gateway granted " + granted + ")"), p.log());
+        assertTrue(router2.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out()
+                .contains("th dport " + granted + " dnat ip to 192.168.2.10:51820"));
+        Netns.stop(p.process, 10_000);
+        Netns.stop(other.process, 10_000);
+        assertFalse(router2.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out().contains("192.168.2.10"),
+                "both deleted");
+    }
+
+    // ---- helpers ----
+
+    private static String natRules() {
+        return router.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out();
+    }
+
+    private record Probe(Process process, Path logFile) {
+        String log() {
+            return read(logFile);
+        }
+
+        String await(Predicate<String> match, long ms) throws InterruptedException {
+            long deadline = System.nanoTime() + ms * 1_000_000;
+            while (true) {
+                var l = log().lines().filter(match).findFirst();
+                if (l.isPresent()) return l.get();
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    fail("probe output has no expected line:\n" + log() + "\nrouters:\n" + read(router.dir().resolve("miniupnpd.log"))
+                            + "\n" + read(router2.dir().resolve("miniupnpd.log")));
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static Probe probe(Netns ns, String... args) {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", cp, PortMapProbeMain.class.getName()));
+        cmd.addAll(List.of(args));
+        Path log = ns.dir().resolve("probe-" + (++probeCount) + ".log");
+        Probe p = new Probe(ns.spawn(cmd, log), log);
+        cleanup.add(() -> Netns.stop(p.process, 5000));
+        return p;
+    }
+
+    private static Netns ns(String role) {
+        Netns n = Netns.create(Netns.uniqueName("apm" + role));
+        cleanup.add(n);
+        return n;
+    }
+
+    private static WireguardGo wg(Netns ns) {
+        WireguardGo w = WireguardGo.start(ns, "wg0");
+        cleanup.add(w);
+        return w;
+    }
+
+    private static final SecureRandom RNG = new SecureRandom();
+
+    private static byte[] privateKey() {
+        byte[] k = new byte[32];
+        RNG.nextBytes(k);
+        k[0] &= (byte) 248;
+        k[31] = (byte) ((k[31] & 127) | 64);
+        return k;
+    }
+
+    private static byte[] pub(byte[] priv) {
+        byte[] p = new byte[32];
+        X25519.generatePublicKey(priv, 0, p, 0);
+        return p;
+    }
+
+    private static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static String uapi(Path socket, String request) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
+            StringBuilder sb = new StringBuilder();
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            while (!sb.toString().endsWith("\n\n") && ch.read(buf) >= 0) {
+                buf.flip();
+                sb.append(StandardCharsets.UTF_8.decode(buf));
+                buf.clear();
+            }
+            assertTrue(sb.toString().contains("errno=0"), "UAPI failed: " + sb);
+            return sb.toString();
+        } catch (IOException e) {
+            throw new IllegalStateException("UAPI " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String field(String uapiReply, String key) {
+        return uapiReply.lines().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1)).findFirst().orElse("");
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier cond, long ms, java.util.function.Supplier<String> why)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError(why.get());
+            Thread.sleep(25);
+        }
+    }
+}
