@@ -101,6 +101,7 @@ public final class SimulateMain {
             out.println("roam (node " + s.roamer + " at " + s.churnAtS + " s): its new endpoint known everywhere " + time(s.results.roamKnownMs)
                     + " later; 10% restart at " + s.restartAtS + " s: full mesh again " + time(s.results.restartMeshMs) + " later");
         }
+        for (String m : s.missingPairs(5)) out.println("  not connected: " + m);
         int[] all = {0, 1, 2, 3, 4};
         for (int w = 0; w < 4; w++) {
             if (st.windowLength(w) == 0) continue;

@@ -360,10 +360,37 @@ final class Simulator {
             for (int j = i + 1; j < n; j++) {
                 if (!net.canPunch(i, j)) continue;
                 SimWg.PeerState a = wg[i].peers[j], b = wg[j].peers[i];
-                if (a == null || b == null || !a.sessionValid(now) || !b.sessionValid(now) || a.session != b.session) return false;
+                if (!live(a, b)) return false;
             }
         }
         return true;
+    }
+
+    /** Both ends hold a session the other can decrypt (crossed simultaneous handshakes leave each with both keypairs). */
+    private boolean live(SimWg.PeerState a, SimWg.PeerState b) {
+        return a != null && b != null && a.sessionValid(now) && b.sessionValid(now)
+                && (a.session == b.session || a.session == b.previousSession || a.previousSession == b.session);
+    }
+
+    /** A few pairs that could connect directly but have no common live session, for the report. */
+    List<String> missingPairs(int limit) {
+        List<String> out = new ArrayList<>();
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                if (!net.canPunch(i, j) || !up[i] || !up[j]) continue;
+                SimWg.PeerState a = wg[i].peers[j], b = wg[j].peers[i];
+                if (live(a, b)) continue;
+                if (total++ < limit) {
+                    out.add(String.format("n%d(%s) -> n%d(%s): endpoint %s, handshake %s s ago / n%d -> n%d: endpoint %s, handshake %s s ago (public endpoints %s, %s)",
+                            i, net.nat(i), j, net.nat(j), a == null ? "-" : a.endpoint, a == null || a.handshakeS == 0 ? "never" : now / 1000 - a.handshakeS,
+                            j, i, b == null ? "-" : b.endpoint, b == null || b.handshakeS == 0 ? "never" : now / 1000 - b.handshakeS,
+                            net.publicEndpoint(i), net.publicEndpoint(j)));
+                }
+            }
+        }
+        if (total > limit) out.add("... " + total + " pairs in all");
+        return out;
     }
 
     /** Every node's gossip table holds every other (stably reachable) node's current public endpoint. */
