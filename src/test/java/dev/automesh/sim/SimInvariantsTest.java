@@ -1,0 +1,50 @@
+package dev.automesh.sim;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The simulator's invariants at N = 50 (a few simulated minutes; the N = 1000 run is a benchmark):
+ * every pair that can connect directly does, no gossip table grows past its bound, and steady-state
+ * gossip stays under 1 KiB/s per node.
+ */
+class SimInvariantsTest {
+    static final double STEADY_BYTES_PER_NODE = 1024;
+
+    private static Simulator run(SimFlags f) {
+        Simulator s = new Simulator(f);
+        assertTrue(s.run(), () -> "stopped: " + s.aborted);
+        return s;
+    }
+
+    private static void assertInvariants(Simulator s) {
+        assertTrue(s.results.fullMeshMs >= 0, () -> "no full mesh among the pairs that can connect:\n" + String.join("\n", s.missingPairs(10)));
+        assertTrue(s.fullMesh(), () -> "the full mesh did not last:\n" + String.join("\n", s.missingPairs(10)));
+        for (int i = 0; i < s.n; i++) {
+            var table = s.brain[i].table();
+            int node = i;
+            // every configured pubkey plus at most 64 unknown ones, 5 endpoints each
+            assertTrue(table.size() <= s.n + 64, () -> "n" + node + " holds " + table.size() + " pubkeys");
+            assertTrue(table.values().stream().allMatch(l -> l.size() <= 5), () -> "n" + node + " keeps more than 5 endpoints: " + table);
+        }
+        double[] bytes = s.stats.rate(s.stats.payload, 1, 0, 1, 2, 3, 4);
+        assertTrue(bytes[1] < STEADY_BYTES_PER_NODE, () -> "steady-state gossip " + bytes[1] + " B/s on the busiest node");
+    }
+
+    @Test
+    void publicAndConeNodesConvergeAndStayWithinBounds() {
+        Simulator s = run(new SimFlags(50, 6, 7, 0.5, 0.0, 1, 0.0, 20, 5, 0.0, false, 0, 20_000_000));
+        assertInvariants(s);
+        assertTrue(s.results.fullKnowledgeMs >= 0, "every node learns every other node's endpoint");
+    }
+
+    @Test
+    void mixedMeshWithSymmetricNatsLansLossAndWgautomeshNodesConverges() {
+        Simulator s = run(new SimFlags(50, 6, 3, 0.4, 0.2, 2, 0.01, 30, 10, 0.2, false, 0, 20_000_000));
+        assertInvariants(s);
+        List<String> missing = s.missingPairs(0);
+        assertTrue(missing.isEmpty(), String.join("\n", missing));
+    }
+}
