@@ -50,7 +50,7 @@ final class Net {
         int[] inSite = new int[siteNat.length];
         for (int i = 0; i < n; i++) {
             int s = site[i], h = ++inSite[s];
-            lanIp[i] = siteNat[s] == Nat.PUBLIC ? ip(100, 64 + (i >> 16), (i >> 8) & 255, i & 255) : ip(10, 128 + (s >> 16), (s >> 8) & 255, h);
+            lanIp[i] = siteNat[s] == Nat.PUBLIC ? ip(100, 64 + (i >> 16), (i >> 8) & 255, i & 255) : ip(10, 128 + (s >> 8), s & 255, h);
             byLan.put(new InetSocketAddress(lanIp[i], WG_PORT), i);
             sentTo[i] = new HashMap<>();
             symOut[i] = new HashMap<>();

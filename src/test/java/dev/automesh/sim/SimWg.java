@@ -14,7 +14,7 @@ import java.util.Optional;
  * One node's WireGuard interface as the daemon sees it, with the kernel's timers (checked once a
  * second): a handshake is initiated when there is something to send and no usable session, retried
  * every REKEY_TIMEOUT (5 s) for up to REKEY_ATTEMPT_TIME (90 s); the initiator re-handshakes when it
- * sends on a session older than REKEY_AFTER_TIME (120 s); nothing is accepted or sent on a session
+ * sends on a session older than REKEY_AFTER_TIME (120 s), or receives on one older than 165 s; nothing is accepted or sent on a session
  * older than REJECT_AFTER_TIME (180 s). The persistent keepalive fires when nothing was sent or
  * received for its interval; a received data packet not answered within KEEPALIVE_TIMEOUT (10 s) gets
  * a keepalive. Setting a persistent keepalive sends one at once (as `wg set` does).
@@ -25,6 +25,8 @@ final class SimWg {
     static final long REKEY_AFTER_MS = 120_000;
     static final long REJECT_AFTER_MS = 180_000;
     static final long KEEPALIVE_TIMEOUT_MS = 10_000;
+    /** REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT. */
+    static final long REKEY_ON_RECEIVE_MS = REJECT_AFTER_MS - KEEPALIVE_TIMEOUT_MS - REKEY_TIMEOUT_MS;
     static final int INIT_BYTES = 148, RESPONSE_BYTES = 92, KEEPALIVE_BYTES = 32;
 
     static final class PeerState {

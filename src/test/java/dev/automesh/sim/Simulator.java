@@ -247,6 +247,8 @@ final class Simulator {
             q.rx += bytes;
             q.lastRecvMs = now;
             q.endpoint = src;
+            // The initiator also re-keys on receive, so a session whose only sender is the responder is renewed in time.
+            if (q.initiator && now - q.sessionStartMs >= SimWg.REKEY_ON_RECEIVE_MS) wantHandshake(j, q);
             if (m != null) {
                 q.lastRecvDataMs = now;
                 call(j, m.variant() + 1, () -> brain[j].onDatagram(new InetSocketAddress(meshIp[i], GOSSIP_PORT), m, now));
