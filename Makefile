@@ -4,7 +4,7 @@ DESTDIR ?=
 MVN ?= mvn -B -q
 JAR := target/automesh.jar
 
-.PHONY: all build test demo clean deps install cds
+.PHONY: all build test demo clean deps install cds simulate
 
 all: build
 
@@ -60,3 +60,12 @@ cds:
 
 $(JAR):
 	$(MVN) -DskipTests package
+
+# The gossip simulator (docs/simulator.md): the real Mesh for NODES nodes on a simulated clock and network.
+NODES ?= 100
+MINUTES ?= 30
+ARGS ?=
+simulate:
+	$(MVN) -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/sim-classpath.txt
+	java -Xss8m -Xmx$${SIM_HEAP:-8g} -cp target/classes:target/test-classes:$$(cat target/sim-classpath.txt) \
+	    dev.automesh.sim.SimulateMain --nodes=$(NODES) --minutes=$(MINUTES) $(ARGS)

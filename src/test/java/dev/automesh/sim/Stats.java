@@ -1,0 +1,103 @@
+package dev.automesh.sim;
+
+import dev.automesh.crypto.GossipCipher;
+import dev.automesh.wire.Message;
+import dev.automesh.wire.WireCodec;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Counters of one run: datagrams and bytes by node, window and message type; CPU per Mesh call. */
+final class Stats {
+    static final String[] TYPES = {"Ping", "Pong", "Announce", "Request", "LanBroadcast"};
+    static final String[] WINDOWS = {"cold start", "steady", "roam", "restart"};
+    static final String[] CALLS = {"start", "onDatagram Ping", "onDatagram Pong", "onDatagram Announce", "onDatagram Request",
+            "onDatagram LanBroadcast", "onDevice", "onTick", "onResolved"};
+
+    final int n;
+    final int seconds;
+    final long[] windowStartS;
+    /** [node][second] datagrams sent. */
+    final int[][] perSecond;
+    final long[][][] count, payload, wire; // [window][node][type]
+    final long[] lostTunnelDown = new long[5];
+    final long[] callNs = new long[CALLS.length], calls = new long[CALLS.length], callMaxSends = new long[CALLS.length];
+    private final Map<Integer, Integer> sizeCache = new HashMap<>();
+
+    Stats(int n, int seconds, long[] windowStartS) {
+        this.n = n;
+        this.seconds = seconds;
+        this.windowStartS = windowStartS;
+        perSecond = new int[n][seconds + 1];
+        count = new long[4][n][5];
+        payload = new long[4][n][5];
+        wire = new long[4][n][5];
+    }
+
+    int window(long s) {
+        int w = 0;
+        for (int i = 1; i < windowStartS.length; i++) if (s >= windowStartS[i]) w = i;
+        return w;
+    }
+
+    /** The encrypted datagram: real codec size plus the cipher's nonce and tag. */
+    int payloadBytes(Message m) {
+        int key = m.variant() * 64 + (m instanceof Message.Announce a ? a.endpoints().size() : 0);
+        return sizeCache.computeIfAbsent(key, k -> WireCodec.encode(m).length + GossipCipher.OVERHEAD);
+    }
+
+    /** Through the tunnel: inner IPv4+UDP, padded to 16, WireGuard's 16-byte header and 16-byte tag, outer IPv4+UDP. */
+    static int tunnelWireBytes(int payload) {
+        return 28 + 32 + ((28 + payload + 15) / 16) * 16;
+    }
+
+    void sent(int node, long s, Message m, boolean tunnel) {
+        int t = m.variant(), w = window(s);
+        int p = payloadBytes(m);
+        if (s <= seconds) perSecond[node][(int) s]++;
+        count[w][node][t]++;
+        payload[w][node][t] += p;
+        wire[w][node][t] += tunnel ? tunnelWireBytes(p) : 28 + p;
+    }
+
+    void call(int kind, long ns, int sends) {
+        callNs[kind] += ns;
+        calls[kind]++;
+        callMaxSends[kind] = Math.max(callMaxSends[kind], sends);
+    }
+
+    long windowLength(int w) {
+        long end = w + 1 < windowStartS.length ? windowStartS[w + 1] : seconds;
+        return Math.max(0, end - windowStartS[w]);
+    }
+
+    /** Per node per second over window w: {median, max} of the sum over the given types. */
+    double[] rate(long[][][] what, int w, int... types) {
+        double len = windowLength(w);
+        double[] per = new double[n];
+        for (int i = 0; i < n; i++) {
+            long sum = 0;
+            for (int t : types) sum += what[w][i][t];
+            per[i] = len == 0 ? 0 : sum / len;
+        }
+        Arrays.sort(per);
+        return new double[] {per[n / 2], per[n - 1]};
+    }
+
+    /** Each node's busiest second within window w: {median, max} over nodes. */
+    int[] busiest(int w) {
+        long from = windowStartS[w], to = from + windowLength(w);
+        int[] per = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (long s = from; s < to && s <= seconds; s++) per[i] = Math.max(per[i], perSecond[i][(int) s]);
+        }
+        Arrays.sort(per);
+        return new int[] {per[n / 2], per[n - 1]};
+    }
+
+    long total(int w) {
+        long sum = 0;
+        for (int i = 0; i < n; i++) for (int t = 0; t < 5; t++) sum += count[w][i][t];
+        return sum;
+    }
+}
