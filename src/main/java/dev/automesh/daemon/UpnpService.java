@@ -64,6 +64,8 @@ final class UpnpService implements AgentService {
                     f.settings().listenPort(), f.settings().externalPort());
             f.close(); // deletes the old mapping
             startFor(agent, now);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception e) {
             log.debug("UPnP: checking the listen port: {}", e.toString());
         }
