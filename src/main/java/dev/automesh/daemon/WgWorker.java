@@ -70,6 +70,9 @@ final class WgWorker implements AutoCloseable {
                 r = new ReadResult(Optional.of(wg.read()), Optional.empty(), before);
             } catch (WireGuardException e) {
                 r = new ReadResult(Optional.empty(), Optional.of(e), before);
+            } catch (RuntimeException e) {
+                // A backend bug must not leave the mesh thread waiting for an answer forever.
+                r = new ReadResult(Optional.empty(), Optional.of(internal("reading", e)), before);
             }
             ReadResult result = r;
             post(() -> listener.onRead(result));
@@ -112,10 +115,17 @@ final class WgWorker implements AutoCloseable {
             wg.apply(batch);
         } catch (WireGuardException e) {
             error = Optional.of(e);
+        } catch (RuntimeException e) {
+            error = Optional.of(internal("configuring", e));
         }
         batchesDone = seq;
         ApplyResult result = new ApplyResult(error, seq);
         post(() -> listener.onApplied(result));
+    }
+
+    private WireGuardException internal(String doing, RuntimeException e) {
+        return new WireGuardException(WireGuardException.Reason.IO, "internal error " + doing + " the interface: " + e
+                + " (please report)", e);
     }
 
     private void submit(Runnable r) {
@@ -141,13 +151,15 @@ final class WgWorker implements AutoCloseable {
     @Override
     public void close() {
         thread.shutdown();
-        boolean idle = false;
         try {
-            idle = thread.awaitTermination(1000, TimeUnit.MILLISECONDS);
+            // An interrupt ends a UAPI wait early; a netlink call ends within its own timeout.
+            if (!thread.awaitTermination(1000, TimeUnit.MILLISECONDS)) {
+                thread.shutdownNow();
+                thread.awaitTermination(200, TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!idle) thread.shutdownNow();
         wg.close();
     }
 }
