@@ -80,14 +80,7 @@ public final class KernelWireGuard implements WireGuard {
         return id[0];
     }
 
-    /** The generic-netlink family id the kernel gave `wireguard`. */
-    public int familyId() {
-        return family;
-    }
-
     @Override public String kind() { return "kernel"; }
-
-    @Override public String interfaceName() { return iface; }
 
     @Override
     public WgDevice read() throws WireGuardException {

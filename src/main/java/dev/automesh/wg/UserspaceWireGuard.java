@@ -61,8 +61,6 @@ public final class UserspaceWireGuard implements WireGuard {
 
     @Override public String kind() { return "userspace"; }
 
-    @Override public String interfaceName() { return iface; }
-
     /** Socket path this backend talks to. */
     public Path socket() { return socket; }
 

@@ -30,7 +30,6 @@ class InterfaceWaitTest {
         }
 
         public String kind() { return "test"; }
-        public String interfaceName() { return "wg7"; }
         public WgDevice read() { return device; }
         public void apply(List<PeerUpdate> updates) { }
         public void close() { closed = true; }
