@@ -97,7 +97,7 @@ final class WgWorker implements AutoCloseable {
 
     /** Applying {@code b} after {@code a} has the same effect as this one update. */
     static PeerUpdate merged(PeerUpdate a, PeerUpdate b) {
-        return new PeerUpdate(b.publicKey(), false, b.endpoint().or(a::endpoint),
+        return new PeerUpdate(b.publicKey(), b.endpoint().or(a::endpoint),
                 b.persistentKeepalive().or(a::persistentKeepalive), b.replaceAllowedIps().or(a::replaceAllowedIps));
     }
 

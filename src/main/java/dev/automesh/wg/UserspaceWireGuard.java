@@ -86,7 +86,6 @@ public final class UserspaceWireGuard implements WireGuard {
     @Override
     public void apply(List<PeerUpdate> updates) throws WireGuardException {
         if (updates.isEmpty()) return;
-        Uapi.validate(iface, updates);
         for (List<PeerUpdate> run : Uapi.runs(updates)) {
             checkSetReply(transact(Uapi.encodeSet(run), "set"), run);
         }

@@ -229,7 +229,7 @@ class WgNetlinkCodecTest {
         List<IpPrefix> many = new ArrayList<>();
         for (int i = 0; i < 300; i++) many.add(prefix("10.20." + (i / 256) + "." + (i % 256), 32));
         List<PeerUpdate> ups = List.of(
-                PeerUpdate.removal(key(7)),
+                PeerUpdate.of(key(7)).keepalive(5).build(),
                 PeerUpdate.of(key(1)).endpoint(new InetSocketAddress(InetAddress.getByName("::1"), 1)).allowedIps(many).build(),
                 PeerUpdate.of(key(2)).allowedIps(List.of()).build());
         List<byte[]> msgs = WgNetlinkCodec.setDeviceRequests(0x1a, new AtomicInteger()::incrementAndGet, "wg0", ups, 1024);
@@ -240,7 +240,7 @@ class WgNetlinkCodecTest {
             all.addAll(parseSet(m));
         }
         assertEquals(key(7), all.get(0).key());
-        assertEquals(WGPEER_F_REMOVE_ME, all.get(0).flags());
+        assertEquals(0, all.get(0).flags());
         assertEquals(key(1), all.get(1).key());
         assertEquals(WGPEER_F_REPLACE_ALLOWEDIPS, all.get(1).flags());
         assertTrue(all.get(1).hasEndpoint());
