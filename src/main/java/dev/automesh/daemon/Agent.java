@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -170,8 +171,8 @@ public final class Agent {
             loaded.warning().ifPresent(w -> log.warn("{}", w));
             saved = loaded.table();
         }
-        Mesh mesh = new Mesh(new MeshSettings(p.ownKey, config.gossipPort(), config.lanDiscovery(), config.ipv6(),
-                config.peers()));
+        Function<WgKey, Mesh> newMesh = key -> new Mesh(new MeshSettings(key, config.gossipPort(),
+                config.lanDiscovery(), config.ipv6(), config.peers()));
         MeshDriver[] driverRef = new MeshDriver[1];
         try {
             p.gossip = GossipChannel.bind(p.meshGroup, bindAddress, config.gossipPort(), config.ipv6(),
@@ -181,7 +182,7 @@ public final class Agent {
             return ExitCode.UNAVAILABLE;
         }
         WgDevice first = p.ready.device();
-        MeshDriver driver = new MeshDriver(config, mesh, p.ownKey, p.ready.wireGuard().kind(), first, p.gossip,
+        MeshDriver driver = new MeshDriver(config, newMesh, p.ownKey, p.ready.wireGuard().kind(), first, p.gossip,
                 p.persist, clock);
         p.wg = new WgWorker(p.ready.wireGuard(), p.loop, driver);
         driver.attach(p.wg);

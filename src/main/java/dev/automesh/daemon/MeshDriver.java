@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +35,10 @@ final class MeshDriver implements WgWorker.Listener {
     private static final Logger meshLog = LoggerFactory.getLogger(Mesh.class);
 
     private final Config config;
-    private final Mesh mesh;
-    private final WgKey ownKey;
+    private final Function<WgKey, Mesh> newMesh;
+    private Mesh mesh;
+    private WgKey ownKey;
+    private boolean ownKeyChecked;
     private final String backendKind;
     private final GossipChannel gossip;
     private final Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist;
@@ -54,10 +57,12 @@ final class MeshDriver implements WgWorker.Listener {
     private long latestApply;
     private boolean stopping;
 
-    MeshDriver(Config config, Mesh mesh, WgKey ownKey, String backendKind, WgDevice firstDevice, GossipChannel gossip,
+    /** @param newMesh makes the mesh for our key (again, when the interface comes back with a new key) */
+    MeshDriver(Config config, Function<WgKey, Mesh> newMesh, WgKey ownKey, String backendKind, WgDevice firstDevice, GossipChannel gossip,
                Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist, LongSupplier clock) {
         this.config = config;
-        this.mesh = mesh;
+        this.newMesh = newMesh;
+        this.mesh = newMesh.apply(ownKey);
         this.ownKey = ownKey;
         this.backendKind = backendKind;
         this.lastDevice = firstDevice;
@@ -73,6 +78,7 @@ final class MeshDriver implements WgWorker.Listener {
 
     void start(Map<String, List<TimedEndpoint>> saved) {
         long now = clock.getAsLong();
+        warnIfOwnKeyNotConfigured();
         guarded("start", () -> execute(mesh.start(saved, now)));
         guarded("device", () -> execute(mesh.onDevice(lastDevice, now)));
     }
@@ -129,14 +135,35 @@ final class MeshDriver implements WgWorker.Listener {
             interfacePresent = true;
         }
         lastReadError = null;
-        if (d.publicKey().isPresent() && !d.publicKey().get().equals(ownKey) && !d.publicKey().equals(lastDevice.publicKey())) {
-            // The mesh announces and ranks by our key: a new key needs a fresh start, not a silent mix-up.
-            log.warn("the key of {} changed to {} (was {}); restart automesh to gossip under the new key",
-                    config.interfaceName(), d.publicKey().get(), ownKey);
-        }
         lastDevice = d;
+        if (d.publicKey().isPresent() && !d.publicKey().get().equals(ownKey)) adoptKey(d.publicKey().get(), now);
         guarded("device", () -> execute(mesh.onDevice(d, now)));
         guarded("tick", () -> execute(mesh.onTick(now)));
+    }
+
+    /**
+     * The mesh announces and ranks by our key: under a new key it starts afresh, keeping the gossip
+     * table (other peers' endpoints do not depend on our key).
+     */
+    private void adoptKey(WgKey key, long now) {
+        log.warn("the key of {} changed to {} (was {}); gossiping under the new key from now on",
+                config.interfaceName(), key, ownKey);
+        Map<String, List<TimedEndpoint>> kept = snapshotState();
+        ownKey = key;
+        mesh = newMesh.apply(key);
+        ownKeyChecked = false;
+        warnIfOwnKeyNotConfigured();
+        guarded("start", () -> execute(mesh.start(kept, now)));
+    }
+
+    /** Once per key: the agent can tell what `automesh check` cannot, that the config lacks this node. */
+    private void warnIfOwnKeyNotConfigured() {
+        if (ownKeyChecked) return;
+        ownKeyChecked = true;
+        if (config.peers().stream().noneMatch(p -> p.pubkey().equals(ownKey))) {
+            log.warn("the peers in {} do not include this node's own key {} (of {}): other nodes cannot "
+                    + "configure this one; add it as a peer there", config.source(), ownKey, config.interfaceName());
+        }
     }
 
     @Override
