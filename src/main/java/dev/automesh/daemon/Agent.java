@@ -234,12 +234,21 @@ public final class Agent {
         if (!done) log.warn("saving {} at shutdown did not finish in time", p.store.get().file());
     }
 
+    /** Persist thread only: the last save failure, so a file that cannot be written is logged once. */
+    private String lastSaveError;
+
     private void save(EndpointStore store, Map<String, List<TimedEndpoint>> table) {
         try {
             store.save(table);
             log.debug("saved {} peer(s) to {}", table.size(), store.file());
+            if (lastSaveError != null) log.info("saving known endpoints to {} works again", store.file());
+            lastSaveError = null;
         } catch (IOException | RuntimeException e) {
-            log.warn("cannot save known endpoints to {}: {}", store.file(), e.getMessage());
+            if (!Objects.equals(e.getMessage(), lastSaveError)) {
+                log.warn("cannot save known endpoints to {}: {} (logged once; retried at every change)",
+                        store.file(), e.getMessage());
+                lastSaveError = e.getMessage();
+            }
         }
     }
 }
