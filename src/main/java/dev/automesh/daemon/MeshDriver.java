@@ -168,6 +168,7 @@ final class MeshDriver implements WgWorker.Listener {
 
     @Override
     public void onApplied(WgWorker.ApplyResult r) {
+        if (!stopping) runDeferred(r.seq());
         if (r.error().isEmpty()) {
             if (lastConfigureError != null) {
                 log.info("configuring peers of {} works again", config.interfaceName());
@@ -195,8 +196,30 @@ final class MeshDriver implements WgWorker.Listener {
     }
 
     private void execute(List<Action> actions) {
-        // One failing action (say, a message the codec rejects) must not swallow the ones after it.
-        for (Action a : actions) guarded("action " + a.getClass().getSimpleName(), () -> execute(a));
+        for (int i = 0; i < actions.size(); i++) {
+            Action a = actions.get(i);
+            // One failing action (say, a message the codec rejects) must not swallow the ones after it.
+            guarded("action " + a.getClass().getSimpleName(), () -> execute(a));
+            if (a instanceof Action.Configure && i + 1 < actions.size() && afterApply.size() < MAX_DEFERRED) {
+                // What the mesh does after configuring (a Ping through the tunnel, to make WireGuard
+                // handshake at the new endpoint) must reach the device after the configuration does.
+                afterApply.add(new Deferred(latestApply, List.copyOf(actions.subList(i + 1, actions.size()))));
+                return;
+            }
+        }
+    }
+
+    /** Actions waiting for apply batch {@code seq} to be done. */
+    private record Deferred(long seq, List<Action> actions) {}
+
+    /** Bounded: with WireGuard stuck, later actions run at once rather than pile up. */
+    private static final int MAX_DEFERRED = 256;
+    private final java.util.ArrayDeque<Deferred> afterApply = new java.util.ArrayDeque<>();
+
+    private void runDeferred(long doneSeq) {
+        while (!afterApply.isEmpty() && afterApply.peek().seq() <= doneSeq) {
+            execute(afterApply.poll().actions());
+        }
     }
 
     private void execute(Action a) {
