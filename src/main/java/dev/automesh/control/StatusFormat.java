@@ -17,7 +17,8 @@ public final class StatusFormat {
                 .field("listen_port", r.listenPort())
                 .field("gossip_port", r.gossipPort())
                 .field("upnp", r.upnp()) // the port-mapping line; key kept for schema 1
-                .field("all_connected", r.exitStatus() == 0);
+                .field("all_connected", r.exitStatus() == 0)
+                .fieldOrNull("wireguard_read_seconds", r.wireguardReadSeconds());
         StatusReport.Counters c = r.counters();
         j.key("counters").begin()
                 .field("datagrams_in", c.datagramsIn())
@@ -25,6 +26,7 @@ public final class StatusFormat {
                 .field("dropped_undecryptable", c.droppedUndecryptable())
                 .field("dropped_undecodable", c.droppedUndecodable())
                 .field("send_errors", c.sendErrors())
+                .field("receive_errors", c.receiveErrors())
                 .field("ignored_bad_pubkeys", c.ignoredBadPubkeys())
                 .field("ignored_bad_endpoints", c.ignoredBadEndpoints())
                 .field("ignored_future_timestamps", c.ignoredFutureTimestamps())
@@ -60,10 +62,13 @@ public final class StatusFormat {
         long up = r.peers().stream().filter(StatusReport.Peer::connected).count();
         sb.append(String.format("interface %s (%s), public key %s, listen port %d, gossip port %d%n", r.interfaceName(),
                 r.backend(), r.publicKey(), r.listenPort(), r.gossipPort()));
+        r.wireguardReadSeconds().ifPresent(s -> sb.append(String.format(
+                "wireguard: read in progress for %d s (the device does not answer; gossip goes on)%n", s)));
         sb.append("port mapping: ").append(r.upnp()).append('\n');
         StatusReport.Counters c = r.counters();
-        sb.append(String.format("gossip: %d in, %d out, dropped %d undecryptable, %d undecodable, %d send errors%n",
-                c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(), c.droppedUndecodable(), c.sendErrors()));
+        sb.append(String.format("gossip: %d in, %d out, dropped %d undecryptable, %d undecodable, %d send errors, %d receive errors%n",
+                c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(), c.droppedUndecodable(), c.sendErrors(),
+                c.receiveErrors()));
         sb.append(String.format("gossip ignored: %d bad keys, %d bad endpoints, %d future timestamps, %d unknown peers over the limit, %d foreign LAN broadcasts%n",
                 c.ignoredBadPubkeys(), c.ignoredBadEndpoints(), c.ignoredFutureTimestamps(), c.ignoredUnknownPeers(),
                 c.ignoredForeignBroadcasts()));

@@ -17,8 +17,22 @@ public record StatusReport(
         int gossipPort,
         String upnp,
         Counters counters,
-        List<Peer> peers) {
+        List<Peer> peers,
+        Optional<Long> wireguardReadSeconds) {
 
+    /** How long a WireGuard read must have taken to count as late in the report. */
+    public static final long READ_LATE_SECONDS = 2;
+
+    /** A report with no WireGuard read late. */
+    public StatusReport(String interfaceName, String backend, String publicKey, int listenPort, int gossipPort, String upnp,
+                        Counters counters, List<Peer> peers) {
+        this(interfaceName, backend, publicKey, listenPort, gossipPort, upnp, counters, peers, Optional.empty());
+    }
+
+    /**
+     * @param wireguardReadSeconds how long the WireGuard read in progress has taken, when that is late
+     *                             (the device does not answer); empty otherwise
+     */
     public StatusReport {
         Objects.requireNonNull(interfaceName);
         Objects.requireNonNull(backend);
@@ -26,16 +40,26 @@ public record StatusReport(
         Objects.requireNonNull(upnp);
         Objects.requireNonNull(counters);
         peers = List.copyOf(peers);
+        Objects.requireNonNull(wireguardReadSeconds);
     }
 
     /**
-     * Since the agent started: datagram counters of the gossip socket, then gossip the mesh ignored
+     * Since the agent started: datagram counters of the gossip socket (send errors: datagrams that could
+     * not be sent; receive errors: errors the socket reported while receiving), then gossip the mesh ignored
      * (announced keys that are not WireGuard keys, unusable endpoints, timestamps far in the future,
      * unknown pubkeys beyond the table's limit, LAN broadcasts from keys not in the config).
      */
     public record Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
                            long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,
-                           long ignoredUnknownPeers, long ignoredForeignBroadcasts) {}
+                           long ignoredUnknownPeers, long ignoredForeignBroadcasts, long receiveErrors) {
+        /** Without receive errors counted. */
+        public Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
+                        long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,
+                        long ignoredUnknownPeers, long ignoredForeignBroadcasts) {
+            this(datagramsIn, datagramsOut, droppedUndecryptable, droppedUndecodable, sendErrors, ignoredBadPubkeys,
+                    ignoredBadEndpoints, ignoredFutureTimestamps, ignoredUnknownPeers, ignoredForeignBroadcasts, 0);
+        }
+    }
 
     /** A candidate endpoint for a peer and when it was last tried (empty: never). */
     public record Candidate(String endpoint, String source, Optional<Long> triedSecondsAgo) {

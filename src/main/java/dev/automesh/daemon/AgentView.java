@@ -5,6 +5,7 @@ import dev.automesh.mesh.Mesh;
 import dev.automesh.wg.WgDevice;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** The agent's live state, valid only inside {@link AgentHandle#inspect} (on the mesh thread). */
 public interface AgentView {
@@ -22,6 +23,9 @@ public interface AgentView {
     boolean interfacePresent();
 
     Optional<InetSocketAddress> externalEndpoint();
+
+    /** How long the WireGuard read in flight has taken so far; empty when none is. */
+    OptionalLong wireguardReadMillis();
 
     AgentStatus snapshot();
 

@@ -64,15 +64,15 @@ final class InterfaceWait {
                 wg.close();
             } catch (WireGuardException e) {
                 if (wg != null) wg.close();
+                // Each backend's message already says what to do (and only it knows: CAP_NET_ADMIN helps
+                // with netlink, not with a unix socket's permissions), so no hint is added here.
                 switch (e.reason()) {
-                    case NOT_PERMITTED -> throw new Fatal(e.reason(), e.getMessage()
-                            + " (run automesh as root or with CAP_NET_ADMIN)", e);
+                    case NOT_PERMITTED -> throw new Fatal(e.reason(), e.getMessage(), e);
                     case NO_WIREGUARD -> {
                         // With backend auto, "no kernel WireGuard" also means "wireguard-go has not created
                         // its socket yet": worth waiting for. Forced to kernel, nothing will change.
                         if (backend == Backend.KERNEL) {
-                            throw new Fatal(e.reason(), e.getMessage()
-                                    + " (load the wireguard module, or use wireguard_backend = \"userspace\")", e);
+                            throw new Fatal(e.reason(), e.getMessage(), e);
                         }
                         reason = e.getMessage();
                     }

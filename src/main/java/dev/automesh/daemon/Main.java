@@ -17,10 +17,10 @@ import java.util.Optional;
  * settings once, when the first logger is created.
  */
 public final class Main {
-    /** sysexits.h: bad command line, bad configuration, internal error. */
-    public static final int EXIT_USAGE = 64;
-    public static final int EXIT_CONFIG = ConfigCheck.EX_CONFIG;
-    public static final int EXIT_SOFTWARE = ConfigCheck.EX_SOFTWARE;
+    /** Kept for callers of the old names; {@link ExitCode} is where they are defined. */
+    public static final int EXIT_USAGE = ExitCode.USAGE;
+    public static final int EXIT_CONFIG = ExitCode.CONFIG;
+    public static final int EXIT_SOFTWARE = ExitCode.SOFTWARE;
 
     static final String USAGE = """
             usage: automesh [OPTIONS] [run] CONFIG.toml   run the agent
@@ -113,7 +113,7 @@ public final class Main {
                     socket = ConfigLoader.loadWithoutSecret(Path.of(positional.get(0))).controlSocket();
                 } catch (ConfigException e) {
                     err.println(e.getMessage());
-                    return EXIT_CONFIG;
+                    return ExitCode.CONFIG;
                 }
             } else if (!positional.isEmpty()) {
                 return usage(err, "give either --socket or CONFIG.toml, not both");
@@ -125,34 +125,41 @@ public final class Main {
         Path file = Path.of(positional.get(0));
         // Before anything may log (the config loader too).
         LogSetup.configure(chosen.get(), env);
-        if (command.equals("check")) return ConfigCheck.run(file, out, err);
+        if (command.equals("check")) return checkStatus(ConfigCheck.run(file, out, err));
 
         Config config;
         try {
             config = ConfigLoader.load(file);
         } catch (ConfigException e) {
             err.println(e.getMessage());
-            return EXIT_CONFIG;
+            return ExitCode.CONFIG;
         } catch (RuntimeException e) {
             err.println("automesh: internal error reading " + file + ": " + e);
-            return EXIT_SOFTWARE;
+            return ExitCode.SOFTWARE;
         }
         try {
             return runner.run(config);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return EXIT_SOFTWARE;
+            return ExitCode.SOFTWARE;
         } catch (RuntimeException e) {
             // A bug, not an operator error: one line with what to report, and the status systemd expects.
             err.println("automesh: internal error running the agent for " + file + ": " + e
                     + " (please report, with the log at debug level)");
-            return EXIT_SOFTWARE;
+            return ExitCode.SOFTWARE;
         }
+    }
+
+    /** ConfigCheck's own statuses, mapped to ours (they agree today; this is where they would meet). */
+    private static int checkStatus(int status) {
+        if (status == ConfigCheck.EX_CONFIG) return ExitCode.CONFIG;
+        if (status == ConfigCheck.EX_SOFTWARE) return ExitCode.SOFTWARE;
+        return status;
     }
 
     private static int usage(PrintStream err, String problem) {
         err.println("automesh: " + problem + " (see automesh --help)");
-        return EXIT_USAGE;
+        return ExitCode.USAGE;
     }
 
     /** Implementation-Version of the jar's manifest; "development build" when run from classes. */
@@ -181,8 +188,8 @@ public final class Main {
             agent.requestStop();
             try {
                 agent.awaitTermination(2000);
-            } catch (InterruptedException ignored) {
-                // exiting anyway
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // exiting anyway
             }
         }, "automesh-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -12,6 +12,13 @@ import java.util.Optional;
 final class StatusReports {
     private StatusReports() {}
 
+    /** Seconds the WireGuard read in flight has taken, once that is late. */
+    private static Optional<Long> readLate(AgentStatus agent) {
+        if (agent.wireguardReadMillis().isEmpty()) return Optional.empty();
+        long s = agent.wireguardReadMillis().getAsLong() / 1000;
+        return s >= StatusReport.READ_LATE_SECONDS ? Optional.of(s) : Optional.empty();
+    }
+
     static StatusReport build(AgentView view, String upnp) {
         long now = view.nowMillis();
         MeshStatus mesh = view.mesh().status(now);
@@ -36,7 +43,7 @@ final class StatusReports {
                 agent.gossipPort(), upnp,
                 new StatusReport.Counters(c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(),
                         c.droppedUndecodable(), c.sendErrors(), m.badPubkeys(), m.badEndpoints(), m.futureTimestamps(),
-                        m.unknownPeersFull(), m.foreignBroadcasts()),
-                peers);
+                        m.unknownPeersFull(), m.foreignBroadcasts(), c.receiveErrors()),
+                peers, readLate(agent));
     }
 }

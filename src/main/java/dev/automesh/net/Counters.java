@@ -11,15 +11,18 @@ public final class Counters {
     final AtomicLong datagramsOut = new AtomicLong();
     final AtomicLong droppedUndecryptable = new AtomicLong();
     final AtomicLong droppedUndecodable = new AtomicLong();
+    /** Datagrams that could not be sent. */
     final AtomicLong sendErrors = new AtomicLong();
+    /** Errors the socket reported on receive (an ICMP error surfaced on the next read, say). */
+    final AtomicLong receiveErrors = new AtomicLong();
     final AtomicLong ownBroadcastsIgnored = new AtomicLong();
 
     /** An immutable reading of the counters. */
     public record Snapshot(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
-                           long sendErrors, long ownBroadcastsIgnored) {}
+                           long sendErrors, long receiveErrors, long ownBroadcastsIgnored) {}
 
     public Snapshot snapshot() {
         return new Snapshot(datagramsIn.get(), datagramsOut.get(), droppedUndecryptable.get(),
-                droppedUndecodable.get(), sendErrors.get(), ownBroadcastsIgnored.get());
+                droppedUndecodable.get(), sendErrors.get(), receiveErrors.get(), ownBroadcastsIgnored.get());
     }
 }

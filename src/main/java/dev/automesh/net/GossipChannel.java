@@ -4,6 +4,7 @@ import dev.automesh.crypto.GossipCipher;
 import dev.automesh.wire.DecodeException;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.WireCodec;
+import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -30,12 +31,16 @@ public final class GossipChannel {
         this.counters = counters;
     }
 
-    /** On a given local address when present (tests run several agents on loopback addresses). */
-    public static GossipChannel bind(Optional<InetAddress> address, int port, boolean ipv6, GossipCipher cipher,
-                                     Receiver receiver) {
+    /**
+     * Receives on {@code loop}, which the caller owns (the agent's mesh thread); on a given local address
+     * when present (tests run several agents on loopback addresses).
+     */
+    public static GossipChannel bind(EventLoopGroup loop, Optional<InetAddress> address, int port, boolean ipv6,
+                                     GossipCipher cipher, Receiver receiver) {
         Counters counters = new Counters();
         GossipChannel gc = new GossipChannel(cipher, counters);
-        gc.transport = UdpTransport.bind(address, port, ipv6, counters, (from, bytes) -> gc.received(from, bytes, receiver));
+        gc.transport = UdpTransport.bind(loop, address, port, ipv6, counters,
+                (from, bytes) -> gc.received(from, bytes, receiver));
         return gc;
     }
 

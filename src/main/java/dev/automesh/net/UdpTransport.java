@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The gossip UDP socket: bound to the wildcard address on the gossip port, SO_BROADCAST on, reading at
  * most {@link #MAX_DATAGRAM} bytes per datagram (longer ones arrive truncated and fail authentication).
- * It owns a one-thread event loop; received datagrams are delivered on it, and the agent runs the mesh
- * on that same thread. {@link #send} and {@link #broadcast} may be called from any thread.
+ * Received datagrams are delivered on the event loop it is given (the agent's mesh thread, which the
+ * agent owns), or on a one-thread loop of its own when it is given none (tests, probes).
+ * {@link #send} and {@link #broadcast} may be called from any thread.
  */
 public final class UdpTransport implements AutoCloseable {
     /** Largest datagram read: gossip messages are far smaller; an Ethernet MTU is plenty. */
@@ -46,7 +47,8 @@ public final class UdpTransport implements AutoCloseable {
     /** wgautomesh's IPv6 LAN "broadcast": all nodes, site-local scope. */
     static final InetAddress SITE_ALL_NODES = ipv6(0xff, 0x05, 1);
 
-    private final EventLoopGroup group;
+    /** Shut down at close when the transport created it; empty when the caller owns the loop. */
+    private final Optional<EventLoopGroup> ownGroup;
     private final Channel channel;
     private final int port;
     private final Counters counters;
@@ -54,8 +56,8 @@ public final class UdpTransport implements AutoCloseable {
     private volatile LanInterfaces lan;
     private final Ipv6Lan ipv6Lan;
 
-    private UdpTransport(EventLoopGroup group, Channel channel, Counters counters, boolean ipv6) {
-        this.group = group;
+    private UdpTransport(Optional<EventLoopGroup> ownGroup, Channel channel, Counters counters, boolean ipv6) {
+        this.ownGroup = ownGroup;
         this.channel = channel;
         this.port = ((InetSocketAddress) channel.localAddress()).getPort();
         this.counters = counters;
@@ -76,8 +78,27 @@ public final class UdpTransport implements AutoCloseable {
 
     /** As {@link #bind(int, boolean, Counters, Handler)}, on a given local address when present (tests). */
     public static UdpTransport bind(Optional<InetAddress> address, int port, boolean ipv6, Counters counters, Handler handler) {
+        EventLoopGroup own = new NioEventLoopGroup(1, new DefaultThreadFactory("automesh-mesh", true));
+        try {
+            return bind(own, Optional.of(own), address, port, ipv6, counters, handler);
+        } catch (RuntimeException e) {
+            own.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #bind(Optional, int, boolean, Counters, Handler)}, delivering on {@code loop}, which the
+     * caller owns and shuts down after closing the transport.
+     */
+    public static UdpTransport bind(EventLoopGroup loop, Optional<InetAddress> address, int port, boolean ipv6,
+                                    Counters counters, Handler handler) {
+        return bind(loop, Optional.empty(), address, port, ipv6, counters, handler);
+    }
+
+    private static UdpTransport bind(EventLoopGroup group, Optional<EventLoopGroup> own, Optional<InetAddress> address,
+                                     int port, boolean ipv6, Counters counters, Handler handler) {
         Objects.requireNonNull(handler);
-        EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("automesh-mesh", true));
         UdpTransport[] self = new UdpTransport[1];
         Bootstrap b = new Bootstrap()
                 .group(group)
@@ -94,13 +115,12 @@ public final class UdpTransport implements AutoCloseable {
                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                         // A receive error (e.g. ICMP port unreachable surfaced as an exception) affects one
                         // datagram only; keep the socket open.
-                        counters.sendErrors.incrementAndGet();
+                        counters.receiveErrors.incrementAndGet();
                     }
                 });
         InetAddress local = address.orElseGet(() -> ipv6 ? ipv6Any() : ipv4(0, 0, 0, 0));
         ChannelFuture f = b.bind(new InetSocketAddress(local, port)).awaitUninterruptibly();
         if (!f.isSuccess()) {
-            group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
             Throwable c = f.cause();
             String hint = c instanceof java.net.BindException
                     ? " (is another automesh or wgautomesh running, or gossip_port in use?)"
@@ -109,7 +129,7 @@ public final class UdpTransport implements AutoCloseable {
             throw new IllegalStateException("cannot bind UDP " + new InetSocketAddress(local, port).toString().replaceFirst("^/", "")
                     + " for gossip: " + (c == null ? "unknown error" : c.getMessage()) + hint, c);
         }
-        UdpTransport t = new UdpTransport(group, f.channel(), counters, ipv6 && address.isEmpty());
+        UdpTransport t = new UdpTransport(own, f.channel(), counters, ipv6 && address.isEmpty());
         self[0] = t;
         return t;
     }
@@ -191,7 +211,7 @@ public final class UdpTransport implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(500);
-        group.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS).awaitUninterruptibly(500);
+        ownGroup.ifPresent(g -> g.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS).awaitUninterruptibly(500));
     }
 
     private static InetAddress ipv4(int a, int b, int c, int d) {

@@ -106,7 +106,14 @@ public final class EndpointStore {
         } catch (IOException e) {
             throw new IOException("cannot create directory " + dir + " for persist file " + file + ": " + e, e);
         }
-        Path tmp = Files.createTempFile(dir, tempPrefix(), ".tmp");
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, tempPrefix(), ".tmp");
+        } catch (IOException e) {
+            // The JDK's message is often just the temp file's path: name the file we save and why.
+            throw new IOException("cannot save persist file " + file + ": cannot create a temporary file in " + dir
+                    + " (" + why(e) + "); choose a persist_file in a writable directory", e);
+        }
         boolean renamed = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -127,6 +134,16 @@ public final class EndpointStore {
         } finally {
             if (!renamed) Files.deleteIfExists(tmp);
         }
+    }
+
+    /** The reason of a file-system error, by its type when the JDK gives none. */
+    static String why(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file or directory";
+        if (e instanceof java.nio.file.FileAlreadyExistsException) return "file exists";
+        if (e instanceof java.nio.file.FileSystemException) return e.getClass().getSimpleName();
+        return String.valueOf(e.getMessage());
     }
 
     private String tempPrefix() {

@@ -80,14 +80,7 @@ public final class KernelWireGuard implements WireGuard {
         return id[0];
     }
 
-    /** The generic-netlink family id the kernel gave `wireguard`. */
-    public int familyId() {
-        return family;
-    }
-
     @Override public String kind() { return "kernel"; }
-
-    @Override public String interfaceName() { return iface; }
 
     @Override
     public WgDevice read() throws WireGuardException {
@@ -99,14 +92,6 @@ public final class KernelWireGuard implements WireGuard {
     @Override
     public void apply(List<PeerUpdate> updates) throws WireGuardException {
         if (updates.isEmpty()) return;
-        // Validate the whole batch first so that a bad entry cannot leave it half applied.
-        for (PeerUpdate u : updates) {
-            if (u.remove() && (u.endpoint().isPresent() || u.persistentKeepalive().isPresent()
-                    || u.replaceAllowedIps().isPresent())) {
-                throw new WireGuardException(Reason.INVALID, "interface " + iface + ": peer " + u.publicKey()
-                        + ": an update cannot both remove the peer and set its fields; nothing was applied");
-            }
-        }
         List<byte[]> msgs = WgNetlinkCodec.setDeviceRequests(family, () -> ++seq, iface, updates, budget);
         for (byte[] m : msgs) {
             transact(m, false, r -> { }, "applying " + updates.size() + " peer change(s)");

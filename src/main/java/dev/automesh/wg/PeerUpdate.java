@@ -8,13 +8,12 @@ import java.util.Optional;
 
 /**
  * A change to one peer, in the spirit of `wg set IF peer ...`: absent fields are left as they are; a
- * peer that does not exist is created (unless {@code remove}).
+ * peer that does not exist is created. (The mesh never removes a peer, so there is no removal.)
  *
  * @param replaceAllowedIps when present, the peer's allowed IPs become exactly this list
  */
 public record PeerUpdate(
         WgKey publicKey,
-        boolean remove,
         Optional<InetSocketAddress> endpoint,
         Optional<Integer> persistentKeepalive,
         Optional<List<IpPrefix>> replaceAllowedIps) {
@@ -29,10 +28,6 @@ public record PeerUpdate(
         persistentKeepalive.ifPresent(k -> {
             if (k < 0 || k > 65535) throw new IllegalArgumentException("keepalive " + k + " out of range 0-65535");
         });
-    }
-
-    public static PeerUpdate removal(WgKey key) {
-        return new PeerUpdate(key, true, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     public static Builder of(WgKey key) {
@@ -50,7 +45,7 @@ public record PeerUpdate(
         public Builder keepalive(int seconds) { this.keepalive = seconds; return this; }
         public Builder allowedIps(List<IpPrefix> ips) { this.allowed = ips; return this; }
         public PeerUpdate build() {
-            return new PeerUpdate(key, false, Optional.ofNullable(endpoint), Optional.ofNullable(keepalive),
+            return new PeerUpdate(key, Optional.ofNullable(endpoint), Optional.ofNullable(keepalive),
                     Optional.ofNullable(allowed));
         }
     }

@@ -30,23 +30,10 @@ final class Uapi {
     /** A parsed {@code errno=} value with the device (null when the reply was an error). */
     record GetReply(int errno, WgDevice device) {}
 
-    /** Checks a batch before anything is sent, so a bad update rejects the whole batch. */
-    static void validate(String iface, List<PeerUpdate> updates) throws WireGuardException {
-        for (PeerUpdate u : updates) {
-            if (u.remove() && (u.endpoint().isPresent() || u.persistentKeepalive().isPresent()
-                    || u.replaceAllowedIps().isPresent())) {
-                throw new WireGuardException(WireGuardException.Reason.INVALID, "peer " + u.publicKey() + " on "
-                        + iface + ": an update that removes the peer cannot also set its endpoint, keepalive or "
-                        + "allowed IPs; send the removal and the new settings as two updates (nothing was applied)");
-            }
-        }
-    }
-
     /**
      * Splits a batch, in order, into runs of updates that set the same fields. boringtun does not
-     * reset a peer section's remove / endpoint / keepalive / replace_allowed_ips when the next
-     * {@code public_key=} starts, so within one transaction a later peer would inherit them (a
-     * removal would remove the next peer too). Within a run every section sets the same fields, so
+     * reset a peer section's endpoint / keepalive / replace_allowed_ips when the next
+     * {@code public_key=} starts, so within one transaction a later peer would inherit them. Within a run every section sets the same fields, so
      * nothing stale survives; wireguard-go gets the same result either way. A typical mesh batch
      * (endpoint changes, or initial peers) is one run, hence one transaction.
      */
@@ -68,25 +55,16 @@ final class Uapi {
     }
 
     private static int signature(PeerUpdate u) {
-        if (u.remove()) return -1;
         return (u.endpoint().isPresent() ? 1 : 0) | (u.persistentKeepalive().isPresent() ? 2 : 0)
                 | (u.replaceAllowedIps().isPresent() ? 4 : 0);
     }
 
-    /**
-     * Updates as one {@code set=1} transaction, terminated by the empty line. Removals carry no
-     * {@code update_only=true}: boringtun rejects that key (EINVAL), and wireguard-go's net effect
-     * of removing an unknown peer is nothing either way.
-     */
+    /** Updates as one {@code set=1} transaction, terminated by the empty line. */
     static String encodeSet(List<PeerUpdate> updates) {
         StringBuilder sb = new StringBuilder(64 + updates.size() * 160);
         sb.append("set=1\n");
         for (PeerUpdate u : updates) {
             sb.append("public_key=").append(u.publicKey().toHex()).append('\n');
-            if (u.remove()) {
-                sb.append("remove=true\n");
-                continue;
-            }
             u.endpoint().ifPresent(e -> sb.append("endpoint=").append(formatEndpoint(e)).append('\n'));
             u.persistentKeepalive().ifPresent(k -> sb.append("persistent_keepalive_interval=").append(k).append('\n'));
             u.replaceAllowedIps().ifPresent(ips -> {

@@ -61,8 +61,6 @@ public final class UserspaceWireGuard implements WireGuard {
 
     @Override public String kind() { return "userspace"; }
 
-    @Override public String interfaceName() { return iface; }
-
     /** Socket path this backend talks to. */
     public Path socket() { return socket; }
 
@@ -88,7 +86,6 @@ public final class UserspaceWireGuard implements WireGuard {
     @Override
     public void apply(List<PeerUpdate> updates) throws WireGuardException {
         if (updates.isEmpty()) return;
-        Uapi.validate(iface, updates);
         for (List<PeerUpdate> run : Uapi.runs(updates)) {
             checkSetReply(transact(Uapi.encodeSet(run), "set"), run);
         }
@@ -120,7 +117,8 @@ public final class UserspaceWireGuard implements WireGuard {
                 if (attempt == 0 && !e.partial) continue;
                 throw new WireGuardException(Reason.IO, "UAPI " + what + " on " + iface + " (" + socket + "): the daemon "
                         + "closed the connection " + (e.partial ? "in the middle of its reply" : "without a reply")
-                        + " (it rejects requests it does not understand; see its log)");
+                        + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : "")
+                        + " (it rejects requests it does not understand; see its log)", e.getCause());
             } catch (TimedOut e) {
                 disconnect();
                 throw new WireGuardException(Reason.IO, "UAPI " + what + " on " + iface + ": no progress from the daemon "
@@ -157,16 +155,25 @@ public final class UserspaceWireGuard implements WireGuard {
             connects++;
         } catch (IOException e) {
             closeQuietly(ch);
-            String msg = String.valueOf(e.getMessage());
-            if (e instanceof AccessDeniedException || msg.contains("Permission denied")) {
-                throw notPermitted("may not connect to", e);
-            }
-            if (msg.contains("Connection refused") || msg.contains("No such file")) {
-                throw noDevice("is not served by any daemon (" + msg + ")");
-            }
-            throw new WireGuardException(Reason.IO, "cannot connect to the UAPI socket " + socket + " of " + iface
-                    + ": " + msg, e);
+            throw connectError(e);
         }
+    }
+
+    /**
+     * Classifies a failed connect by the exception type the JDK maps each errno to (never by its
+     * locale-dependent text): ECONNREFUSED is a ConnectException, EACCES a BindException; a socket file
+     * that vanished since we looked (ENOENT) is told by looking again.
+     */
+    private WireGuardException connectError(IOException e) {
+        if (e instanceof AccessDeniedException || e instanceof java.net.BindException) {
+            return notPermitted("may not connect to", e);
+        }
+        if (e instanceof java.net.ConnectException) {
+            return noDevice("is not served by any daemon (connection refused)");
+        }
+        if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return noDevice("does not exist");
+        return new WireGuardException(Reason.IO, "cannot connect to the UAPI socket " + socket + " of " + iface
+                + ": " + e.getMessage(), e);
     }
 
     private WireGuardException notPermitted(String what, IOException cause) {
@@ -188,10 +195,11 @@ public final class UserspaceWireGuard implements WireGuard {
             int n;
             try {
                 n = channel.write(out);
-            } catch (IOException e) {
-                // EPIPE / ECONNRESET: the daemon behind this connection is gone.
-                if (isPeerGone(e)) throw new ClosedByPeer(false);
+            } catch (java.io.InterruptedIOException e) {
                 throw e;
+            } catch (IOException e) {
+                // EPIPE, ECONNRESET or the like: this connection is unusable (the daemon behind it is gone).
+                throw new ClosedByPeer(false, e);
             }
             if (n == 0) await(key, SelectionKey.OP_WRITE);
         }
@@ -206,9 +214,10 @@ public final class UserspaceWireGuard implements WireGuard {
             int n;
             try {
                 n = channel.read(readBuf);
-            } catch (IOException e) {
-                if (isPeerGone(e)) throw new ClosedByPeer(len > 0);
+            } catch (java.io.InterruptedIOException e) {
                 throw e;
+            } catch (IOException e) {
+                throw new ClosedByPeer(len > 0, e);
             }
             if (n < 0) throw new ClosedByPeer(len > 0);
             if (n == 0) {
@@ -239,11 +248,6 @@ public final class UserspaceWireGuard implements WireGuard {
             selector.selectedKeys().clear();
             key.interestOps(0);
         }
-    }
-
-    private static boolean isPeerGone(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("Broken pipe") || m.contains("Connection reset");
     }
 
     private WireGuardException errnoError(int errno, String doing, List<PeerUpdate> updates) {
@@ -293,12 +297,19 @@ public final class UserspaceWireGuard implements WireGuard {
         disconnect();
     }
 
-    /** The daemon closed the connection; {@code partial} when part of a reply had arrived. */
+    /**
+     * The daemon closed the connection, or a read or write on it failed (the cause);
+     * {@code partial} when part of a reply had arrived.
+     */
     private static final class ClosedByPeer extends Exception {
         final boolean partial;
 
         ClosedByPeer(boolean partial) {
-            super(null, null, false, false);
+            this(partial, null);
+        }
+
+        ClosedByPeer(boolean partial, IOException cause) {
+            super(null, cause, false, false);
             this.partial = partial;
         }
     }

@@ -12,8 +12,4 @@ public record WgDevice(String name, Optional<WgKey> publicKey, int listenPort, L
         Objects.requireNonNull(publicKey);
         peers = List.copyOf(peers);
     }
-
-    public Optional<WgPeer> peer(WgKey key) {
-        return peers.stream().filter(p -> p.publicKey().equals(key)).findFirst();
-    }
 }

@@ -11,8 +11,6 @@ public interface WireGuard extends AutoCloseable {
     /** Which implementation this is, for status output ("kernel" or "userspace"). */
     String kind();
 
-    String interfaceName();
-
     WgDevice read() throws WireGuardException;
 
     /** Applies all updates, in order; splits into several messages if needed. */

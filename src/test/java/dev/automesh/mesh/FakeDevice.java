@@ -48,10 +48,6 @@ final class FakeDevice {
             if (a instanceof Action.Configure c) {
                 for (PeerUpdate u : c.updates()) {
                     applied.add(u);
-                    if (u.remove()) {
-                        peers.remove(u.publicKey());
-                        continue;
-                    }
                     P p = peers.computeIfAbsent(u.publicKey(), P::new);
                     u.endpoint().ifPresent(e -> p.endpoint = e);
                     u.persistentKeepalive().ifPresent(k -> p.keepalive = k);

@@ -64,11 +64,6 @@ final class SimWg {
         for (PeerUpdate u : updates) {
             int i = index.applyAsInt(u.publicKey());
             if (i < 0) continue;
-            if (u.remove()) {
-                order.remove(peers[i]);
-                peers[i] = null;
-                continue;
-            }
             PeerState p = peers[i];
             if (p == null) {
                 p = peers[i] = new PeerState(i);

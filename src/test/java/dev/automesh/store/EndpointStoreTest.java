@@ -55,6 +55,16 @@ class EndpointStoreTest {
     }
 
     @Test
+    void aSaveWhereNoFileCanBeCreatedNamesThePersistFileAndWhy() {
+        // /proc takes no new files, even from root.
+        Path file = Path.of("/proc/automesh-test.state");
+        IOException e = assertThrows(IOException.class, () -> new EndpointStore(file).save(Map.of()));
+        assertTrue(e.getMessage().contains("persist file " + file), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot create a temporary file in /proc ("), e.getMessage());
+        assertFalse(e.getMessage().contains("()"), "a reason is given: " + e.getMessage());
+    }
+
+    @Test
     void missingFileIsAnEmptyTableWithoutWarning() {
         EndpointStore.Loaded l = new EndpointStore(dir.resolve("state.bin"), CLOCK).load();
         assertEquals(Map.of(), l.table());

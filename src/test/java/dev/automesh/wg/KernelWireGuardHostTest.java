@@ -17,7 +17,6 @@ class KernelWireGuardHostTest {
         try (KernelWireGuard wg = KernelWireGuard.open("amnowg0")) {
             assertTrue(Files.exists(Path.of("/sys/module/wireguard")),
                     "the wireguard family resolved, so the module must be loaded");
-            assertTrue(wg.familyId() >= 0x10);
             assertEquals(WireGuardException.Reason.NO_SUCH_DEVICE, assertThrows(WireGuardException.class, wg::read).reason());
         } catch (WireGuardException e) {
             assertEquals(WireGuardException.Reason.NO_WIREGUARD, e.reason(), e.getMessage());

@@ -54,7 +54,7 @@ class KernelWireGuardInGuest {
                 WgDevice d = wg.read();
                 assertEquals(List.of(key(1), key(2), key(3)), d.peers().stream().map(WgPeer::publicKey).toList());
                 assertEquals(ips.subList(1, ips.size()).stream().sorted(java.util.Comparator.comparing(IpPrefix::toString)).toList(),
-                        d.peer(key(2)).orElseThrow().allowedIps().stream().sorted(java.util.Comparator.comparing(IpPrefix::toString)).toList());
+                        WgPeers.peer(d, key(2)).orElseThrow().allowedIps().stream().sorted(java.util.Comparator.comparing(IpPrefix::toString)).toList());
                 // `wg` agrees on the count.
                 String dump = ns.ok("wg", "show", "wg0", "allowed-ips").out();
                 assertEquals(3000, dump.split("[\\s,]+").length - 3 /* keys */ - 1 /* "(none)" */, dump.length() + " chars");
@@ -73,8 +73,8 @@ class KernelWireGuardInGuest {
                 wg.apply(List.of(PeerUpdate.of(key(1)).allowedIps(ips.subList(100, 200)).build(),
                         PeerUpdate.of(key(2)).allowedIps(ips.subList(0, 100)).build()));
                 WgDevice d = wg.read();
-                assertEquals(Set100.of(ips.subList(100, 200)), Set100.of(d.peer(key(1)).orElseThrow().allowedIps()));
-                assertEquals(Set100.of(ips.subList(0, 100)), Set100.of(d.peer(key(2)).orElseThrow().allowedIps()));
+                assertEquals(Set100.of(ips.subList(100, 200)), Set100.of(WgPeers.peer(d, key(1)).orElseThrow().allowedIps()));
+                assertEquals(Set100.of(ips.subList(0, 100)), Set100.of(WgPeers.peer(d, key(2)).orElseThrow().allowedIps()));
             }
         }
     }

@@ -117,13 +117,11 @@ class UapiTest {
         String s = Uapi.encodeSet(List.of(
                 PeerUpdate.of(a).endpoint(new InetSocketAddress(ip("2001:db8::7"), 51820)).keepalive(25)
                         .allowedIps(List.of(new IpPrefix(ip("10.0.0.1"), 32), new IpPrefix(ip("fd00::1"), 128))).build(),
-                PeerUpdate.of(b).allowedIps(List.of()).build(),
-                PeerUpdate.removal(b)));
+                PeerUpdate.of(b).allowedIps(List.of()).build()));
         assertEquals("set=1\n"
                 + "public_key=" + PEER1 + "\nendpoint=[2001:db8:0:0:0:0:0:7]:51820\npersistent_keepalive_interval=25\n"
                 + "replace_allowed_ips=true\nallowed_ip=10.0.0.1/32\nallowed_ip=fd00:0:0:0:0:0:0:1/128\n"
                 + "public_key=" + PEER2 + "\nreplace_allowed_ips=true\n"
-                + "public_key=" + PEER2 + "\nremove=true\n"
                 + "\n", s);
     }
 
@@ -132,10 +130,10 @@ class UapiTest {
         WgKey a = WgKey.fromHex(PEER1), b = WgKey.fromHex(PEER2);
         InetSocketAddress e = new InetSocketAddress(ip("192.0.2.1"), 1);
         PeerUpdate ae = PeerUpdate.of(a).endpoint(e).build(), be = PeerUpdate.of(b).endpoint(e).build();
-        PeerUpdate bare = PeerUpdate.of(b).build(), ra = PeerUpdate.removal(a), rb = PeerUpdate.removal(b);
+        PeerUpdate bare = PeerUpdate.of(b).build(), ka = PeerUpdate.of(a).keepalive(5).build();
         assertEquals(List.of(List.of(ae, be)), Uapi.runs(List.of(ae, be)));
-        assertEquals(List.of(List.of(ra, rb), List.of(ae), List.of(bare)), Uapi.runs(List.of(ra, rb, ae, bare)));
-        assertEquals(List.of(List.of(ae), List.of(ra), List.of(ae)), Uapi.runs(List.of(ae, ra, ae)));
+        assertEquals(List.of(List.of(ka), List.of(ae), List.of(bare)), Uapi.runs(List.of(ka, ae, bare)));
+        assertEquals(List.of(List.of(ae), List.of(ka), List.of(ae)), Uapi.runs(List.of(ae, ka, ae)));
         assertEquals(List.of(), Uapi.runs(List.of()));
     }
 

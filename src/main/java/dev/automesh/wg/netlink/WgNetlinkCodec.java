@@ -81,15 +81,11 @@ public final class WgNetlinkCodec {
                 m.attr(WGPEER_A_PUBLIC_KEY, u.publicKey().bytes());
                 boolean continuation = ipIndex > 0;
                 if (!continuation) {
-                    int flags = (u.remove() ? WGPEER_F_REMOVE_ME : 0)
-                            | (u.replaceAllowedIps().isPresent() ? WGPEER_F_REPLACE_ALLOWEDIPS : 0);
-                    if (flags != 0) m.u32(WGPEER_A_FLAGS, flags);
-                    if (!u.remove()) {
-                        u.endpoint().ifPresent(e -> m.attr(WGPEER_A_ENDPOINT, sockaddr(e)));
-                        u.persistentKeepalive().ifPresent(k -> m.u16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, k));
-                    }
+                    if (u.replaceAllowedIps().isPresent()) m.u32(WGPEER_A_FLAGS, WGPEER_F_REPLACE_ALLOWEDIPS);
+                    u.endpoint().ifPresent(e -> m.attr(WGPEER_A_ENDPOINT, sockaddr(e)));
+                    u.persistentKeepalive().ifPresent(k -> m.u16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, k));
                 }
-                List<IpPrefix> ips = u.remove() ? List.of() : u.replaceAllowedIps().orElse(List.of());
+                List<IpPrefix> ips = u.replaceAllowedIps().orElse(List.of());
                 int ipStart = ipIndex;
                 int added = 0;
                 if (ipIndex < ips.size()) {

@@ -4,6 +4,7 @@ import static dev.automesh.wg.netlink.Netlink.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.automesh.crypto.WgKey;
+import dev.automesh.wg.WgPeers;
 import dev.automesh.wg.IpPrefix;
 import dev.automesh.wg.PeerUpdate;
 import dev.automesh.wg.WgDevice;
@@ -124,14 +125,14 @@ class WgNetlinkCodecTest {
         assertEquals(key(999), d.publicKey().orElseThrow());
         assertEquals(51820, d.listenPort());
         assertEquals(3, d.peers().size());
-        WgPeer p2 = d.peer(key(2)).orElseThrow();
+        WgPeer p2 = WgPeers.peer(d, key(2)).orElseThrow();
         assertEquals(List.of(prefix("10.0.0.2", 32), prefix("10.1.0.0", 16), prefix("fd00::2", 128)), p2.allowedIps());
         assertEquals(ep, p2.endpoint().orElseThrow());
         assertEquals(1_700_000_000L, p2.lastHandshakeEpochSeconds());
         assertEquals(25, p2.persistentKeepalive());
         assertEquals(1234, p2.rxBytes());
         assertEquals(5678, p2.txBytes());
-        assertTrue(d.peer(key(3)).orElseThrow().endpoint().isEmpty());
+        assertTrue(WgPeers.peer(d, key(3)).orElseThrow().endpoint().isEmpty());
         assertEquals(List.of(key(1), key(2), key(3)), d.peers().stream().map(WgPeer::publicKey).toList());
     }
 
@@ -228,7 +229,7 @@ class WgNetlinkCodecTest {
         List<IpPrefix> many = new ArrayList<>();
         for (int i = 0; i < 300; i++) many.add(prefix("10.20." + (i / 256) + "." + (i % 256), 32));
         List<PeerUpdate> ups = List.of(
-                PeerUpdate.removal(key(7)),
+                PeerUpdate.of(key(7)).keepalive(5).build(),
                 PeerUpdate.of(key(1)).endpoint(new InetSocketAddress(InetAddress.getByName("::1"), 1)).allowedIps(many).build(),
                 PeerUpdate.of(key(2)).allowedIps(List.of()).build());
         List<byte[]> msgs = WgNetlinkCodec.setDeviceRequests(0x1a, new AtomicInteger()::incrementAndGet, "wg0", ups, 1024);
@@ -239,7 +240,7 @@ class WgNetlinkCodecTest {
             all.addAll(parseSet(m));
         }
         assertEquals(key(7), all.get(0).key());
-        assertEquals(WGPEER_F_REMOVE_ME, all.get(0).flags());
+        assertEquals(0, all.get(0).flags());
         assertEquals(key(1), all.get(1).key());
         assertEquals(WGPEER_F_REPLACE_ALLOWEDIPS, all.get(1).flags());
         assertTrue(all.get(1).hasEndpoint());
