@@ -14,7 +14,7 @@ import org.bouncycastle.crypto.params.ParametersWithIV;
 /**
  * wgautomesh's gossip encryption: key = BLAKE3("wgautomesh: " + secret); datagram = nonce(24) ||
  * tag(16) || ciphertext (NaCl secretbox). Immutable and thread-safe: the only state is the key (never
- * exposed) and a SecureRandom (itself thread-safe); cipher engines are created per call. Owner: wire.
+ * exposed) and a SecureRandom (itself thread-safe); cipher engines are created per call.
  */
 public final class GossipCipher {
     public static final int NONCE_LENGTH = 24;

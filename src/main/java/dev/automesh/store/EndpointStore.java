@@ -21,7 +21,7 @@ import java.util.Optional;
 /**
  * Saves and loads known endpoints at persist_file: atomic writes (temp file, fsync, rename, fsync dir);
  * a corrupt file is moved aside (never deleted) and reported once. Immutable; the file system is the
- * only state. Owner: wire.
+ * only state.
  */
 public final class EndpointStore {
     /** What load() found; {@code warning} is set when a corrupt file was moved aside. */

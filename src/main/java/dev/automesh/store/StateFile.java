@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * The persist_file format: bincode of HashMap<String, Vec<(SocketAddr, u64)>> — u64 entry count, then
  * per entry the pubkey String and its endpoint Vec. Same layout as wgautomesh, so either program reads
- * the other's file. Owner: wire.
+ * the other's file.
  */
 public final class StateFile {
     /** Smallest entry: empty String (u64 length) + empty Vec (u64 count). */

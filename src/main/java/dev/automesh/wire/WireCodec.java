@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * bincode 1.x encoding of {@link Message}, as wgautomesh's serde derive produces it: u32 variant
  * index, then the fields in order. Decoding is total over untrusted input: it returns a message or
- * throws {@link DecodeException}, nothing else. Owner: wire.
+ * throws {@link DecodeException}, nothing else.
  */
 public final class WireCodec {
     /** wgautomesh receives into a 1500-byte buffer: a sealed datagram must not be longer. */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Issue 4's measurements in the NAT test bed (root):
+ * Convergence measurements in the NAT test bed (root):
  * <ol>
  * <li>cold start to full mesh: agents started on fresh interfaces whose configs name only the public
  *     host, until every directed pair has a handshake — RUNS times, median reported;</li>

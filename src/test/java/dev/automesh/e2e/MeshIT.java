@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 4, end to end: real agents (the packaged jar) on wireguard-go behind two nftables NATs. Every
+ * End to end: real agents (the packaged jar) on wireguard-go behind two nftables NATs. Every
  * config names only the public host's endpoint; everything else must be learned.
  */
 class MeshIT {

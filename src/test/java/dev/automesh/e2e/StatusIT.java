@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7 in the NAT test bed: `automesh status` (the packaged jar, as an operator runs it) against real
+ * In the NAT test bed: `automesh status` (the packaged jar, as an operator runs it) against real
  * agents, while the mesh is incomplete and once it is full; the Prometheus endpoint scraped over HTTP.
  */
 class StatusIT {
@@ -107,7 +107,7 @@ class StatusIT {
         assertTrue(b.contains("gossip from"), "b's endpoint was gossiped:\n" + full.out());
         String a2 = row(full.out(), "a2");
         assertTrue(a2.contains(" LAN "), "a2 is a LAN peer:\n" + full.out());
-        // The INFO line of issue 7 for that state change.
+        // The INFO line for that state change.
         assertTrue(Pattern.compile("b connected directly at 198\\.51\\.100\\.2:\\d+, learned from \\S+ [0-9.]+ s after it was announced")
                 .matcher(agents.get(1).log()).find(), agents.get(1).log());
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 5 end to end, with the real agent: a sits behind a home router running miniupnpd, b is on the
+ * End to end, with the real agent: a sits behind a home router running miniupnpd, b is on the
  * router's WAN. a's agent maps upnp_forward_external_port and gossips the router's address with that
  * port; when the router loses its NAT state and a may not open new flows towards b, b reconnects
  * through the mapping it was told about.

@@ -1,5 +1,6 @@
 package dev.automesh.wg;
 
+import static dev.automesh.testsupport.TestValues.key;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.automesh.crypto.WgKey;
@@ -22,14 +23,6 @@ class KernelWireGuardInGuest {
     @BeforeAll
     static void onlyInGuest() {
         GuestOnly.check();
-    }
-
-    private static WgKey key(int i) {
-        byte[] b = new byte[32];
-        b[0] = (byte) i;
-        b[1] = (byte) (i >> 8);
-        b[2] = 7;
-        return WgKey.of(b);
     }
 
     private static List<IpPrefix> manyIps(int n) throws Exception {

@@ -1,5 +1,6 @@
 package dev.automesh.wg;
 
+import static dev.automesh.testsupport.TestValues.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,10 +21,6 @@ class UapiTest {
     static final String ALICE_PUB = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
     static final String PEER1 = "58a1e0c7a4b4e0d7fbc76fe9a9bfd4b7ce27a1b47a7c8fe9b5a73e2d1bb4d6f0";
     static final String PEER2 = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
-
-    static InetAddress ip(String s) throws Exception {
-        return InetAddress.getByName(s);
-    }
 
     @Test
     void parsesAFullReplyIgnoringUnknownKeys() throws Exception {

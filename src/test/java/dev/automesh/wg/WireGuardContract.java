@@ -1,5 +1,6 @@
 package dev.automesh.wg;
 
+import dev.automesh.testsupport.TestValues;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -113,11 +114,7 @@ public abstract class WireGuardContract {
     }
 
     protected static InetAddress ip(String literal) {
-        try {
-            return InetAddress.getByName(literal); // literals only: no lookup happens
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return TestValues.ip(literal);
     }
 
     protected static IpPrefix prefix(String s) {

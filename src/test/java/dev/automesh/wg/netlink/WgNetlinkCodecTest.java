@@ -1,5 +1,6 @@
 package dev.automesh.wg.netlink;
 
+import static dev.automesh.testsupport.TestValues.key;
 import static dev.automesh.wg.netlink.Netlink.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -21,14 +22,6 @@ import org.junit.jupiter.api.Test;
 
 class WgNetlinkCodecTest {
     private static final HexFormat HEX = HexFormat.of();
-
-    static WgKey key(int n) {
-        byte[] b = new byte[32];
-        b[0] = (byte) n;
-        b[1] = (byte) (n >> 8);
-        b[31] = 0x42;
-        return WgKey.of(b);
-    }
 
     static IpPrefix prefix(String addr, int len) throws Exception {
         return new IpPrefix(InetAddress.getByName(addr), len);
