@@ -10,27 +10,31 @@ import java.nio.file.Path;
 public final class ConfigCheck {
     private ConfigCheck() {}
 
-    /** sysexits.h EX_CONFIG: what systemd and scripts expect for "your config is wrong". */
-    public static final int EX_CONFIG = 78;
-    /** sysexits.h EX_SOFTWARE: a bug in automesh, not in the config. */
-    public static final int EX_SOFTWARE = 70;
+    /** What the check found; the CLI maps it to an exit status (daemon/ExitCode). */
+    public enum Outcome {
+        /** Valid: the summary went to {@code out}. */
+        VALID,
+        /** Not valid: one error line went to {@code err}. */
+        INVALID,
+        /** A bug in automesh, not in the config: one line went to {@code err}. */
+        BUG
+    }
 
-    /** @return 0 and the summary on {@code out}, or {@link #EX_CONFIG} and one error line on {@code err} */
-    public static int run(Path file, PrintStream out, PrintStream err) {
+    public static Outcome run(Path file, PrintStream out, PrintStream err) {
         Config config;
         try {
             config = ConfigLoader.load(file);
         } catch (ConfigException e) {
             err.println(e.getMessage());
             err.flush();
-            return EX_CONFIG;
+            return Outcome.INVALID;
         } catch (RuntimeException e) {
             err.println(file + ": internal error while checking the config (please report): " + e);
             err.flush();
-            return EX_SOFTWARE;
+            return Outcome.BUG;
         }
         out.print(ConfigSummary.render(config));
         out.flush();
-        return 0;
+        return Outcome.VALID;
     }
 }

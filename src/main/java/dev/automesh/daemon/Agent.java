@@ -42,9 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent {
     /** Kept for callers of the old names; {@link ExitCode} is where they are defined. */
-    public static final int EXIT_OK = ExitCode.OK;
-    public static final int EXIT_UNAVAILABLE = ExitCode.UNAVAILABLE;
-    public static final int EXIT_NOPERM = ExitCode.NOPERM;
 
     static final long PERSIST_DEBOUNCE_MILLIS = 1500;
     /** How long shutdown may spend on the final save and on closing add-ons. */

@@ -18,9 +18,6 @@ import java.util.Optional;
  */
 public final class Main {
     /** Kept for callers of the old names; {@link ExitCode} is where they are defined. */
-    public static final int EXIT_USAGE = ExitCode.USAGE;
-    public static final int EXIT_CONFIG = ExitCode.CONFIG;
-    public static final int EXIT_SOFTWARE = ExitCode.SOFTWARE;
 
     static final String USAGE = """
             usage: automesh [OPTIONS] [run] CONFIG.toml   run the agent
@@ -150,11 +147,12 @@ public final class Main {
         }
     }
 
-    /** ConfigCheck's own statuses, mapped to ours (they agree today; this is where they would meet). */
-    private static int checkStatus(int status) {
-        if (status == ConfigCheck.EX_CONFIG) return ExitCode.CONFIG;
-        if (status == ConfigCheck.EX_SOFTWARE) return ExitCode.SOFTWARE;
-        return status;
+    private static int checkStatus(ConfigCheck.Outcome outcome) {
+        return switch (outcome) {
+            case VALID -> ExitCode.OK;
+            case INVALID -> ExitCode.CONFIG;
+            case BUG -> ExitCode.SOFTWARE;
+        };
     }
 
     private static int usage(PrintStream err, String problem) {

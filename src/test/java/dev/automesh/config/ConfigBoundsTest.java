@@ -111,7 +111,7 @@ class ConfigBoundsTest {
         Path oversized = write("oversized.toml", "interface = \"wg0\"\ngossip_port = 1666\ngossip_secret = \""
                 + "s".repeat(150 * 1024) + "\"\n");
         Run r = check(oversized);
-        assertEquals(ConfigCheck.EX_CONFIG, r.status, r.output);
+        assertEquals(dev.automesh.daemon.ExitCode.CONFIG, r.status, r.output);
         assertEquals(oversized + ":3:17: a string longer than 16384 characters; no automesh value is that long"
                 + " (is this the right file?)\n", r.output);
 
@@ -121,7 +121,7 @@ class ConfigBoundsTest {
         Path dense = write("dense.toml", sb.toString());
         assertFalse(rejectedAsTooLarge(dense), "the test file must be under the caps");
         Run ok = check(dense);
-        assertEquals(ConfigCheck.EX_CONFIG, ok.status, ok.output);
+        assertEquals(dev.automesh.daemon.ExitCode.CONFIG, ok.status, ok.output);
         assertTrue(ok.output.startsWith(dense + ":3:1: k00000: unknown key"), "parsed, then refused for its keys: " + ok.output);
         assertEquals(1, ok.output.lines().count(), ok.output);
     }

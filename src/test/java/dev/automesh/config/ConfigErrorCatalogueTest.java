@@ -60,13 +60,12 @@ class ConfigErrorCatalogueTest {
         assertTrue(e.getMessage().startsWith(expectedPrefix), "rendering: " + where);
         assertEquals(-1, e.getMessage().indexOf('\n'), "one line: " + where);
 
-        // The same file through the CLI entry point: exit 78, the same single line on stderr, nothing on stdout.
+        // The same file through the check entry point: invalid, the same single line on stderr, nothing on stdout.
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = ConfigCheck.run(file, new PrintStream(out, true, StandardCharsets.UTF_8),
+        ConfigCheck.Outcome status = ConfigCheck.run(file, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(78, status, where);
-        assertEquals(ConfigCheck.EX_CONFIG, status);
+        assertEquals(ConfigCheck.Outcome.INVALID, status, where); // the CLI maps it to exit 78 (MainTest)
         assertEquals("", out.toString(StandardCharsets.UTF_8), where);
         assertEquals(e.getMessage() + System.lineSeparator(), err.toString(StandardCharsets.UTF_8), where);
     }
@@ -78,9 +77,9 @@ class ConfigErrorCatalogueTest {
         assertEquals(missing + ": cannot read the config file: no such file", e.getMessage());
 
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = ConfigCheck.run(missing, new PrintStream(new ByteArrayOutputStream()),
+        ConfigCheck.Outcome status = ConfigCheck.run(missing, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(78, status);
+        assertEquals(ConfigCheck.Outcome.INVALID, status);
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith(missing + ": cannot read"));
     }
 

@@ -23,9 +23,9 @@ class ConfigExampleTest {
     void examplePassesCheck() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = ConfigCheck.run(EXAMPLE, new PrintStream(out, true, StandardCharsets.UTF_8),
+        ConfigCheck.Outcome rc = ConfigCheck.run(EXAMPLE, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+        assertEquals(ConfigCheck.Outcome.VALID, rc, err.toString(StandardCharsets.UTF_8));
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("config.toml.example: OK, 3 peers"), out.toString());
     }
 

@@ -257,10 +257,10 @@ class ConfigLoaderTest {
                 """.formatted(secret, K1, K2));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = ConfigCheck.run(f, new PrintStream(out, true, StandardCharsets.UTF_8),
+        ConfigCheck.Outcome rc = ConfigCheck.run(f, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String s = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+        assertEquals(ConfigCheck.Outcome.VALID, rc, err.toString(StandardCharsets.UTF_8));
         assertEquals("", err.toString(StandardCharsets.UTF_8));
         assertTrue(s.startsWith(f + ": OK, 2 peers\n"), s);
         assertTrue(s.contains("UDP port 1666"), s);

@@ -67,7 +67,7 @@ class SecretsTest {
 
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            assertEquals(0, ConfigCheck.run(f, new PrintStream(out, true, StandardCharsets.UTF_8),
+            assertEquals(ConfigCheck.Outcome.VALID, ConfigCheck.run(f, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8)));
             assertHides(out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8), SECRET);
             assertTrue(out.toString(StandardCharsets.UTF_8).contains("secret set ("), out.toString(StandardCharsets.UTF_8));
@@ -88,7 +88,7 @@ class SecretsTest {
         Files.writeString(f, "interface = \"wg0\"\ngossip_port = 1666\ngossip_secret = \"" + SECRET
                 + "\"\ngossip_secret_file = \"/nonexistent\"\n");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(ConfigCheck.EX_CONFIG, ConfigCheck.run(f, new PrintStream(new ByteArrayOutputStream()),
+        assertEquals(ConfigCheck.Outcome.INVALID, ConfigCheck.run(f, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertHides(err.toString(StandardCharsets.UTF_8), SECRET);
     }

@@ -53,10 +53,10 @@ class AgentLifecycleTest {
         Agent a = new Agent(config(Backend.AUTO), List.of(), () -> {
             throw new WireGuardException(Reason.NOT_PERMITTED, "wg7: operation not permitted");
         }, System::currentTimeMillis);
-        assertEquals(Agent.EXIT_NOPERM, a.run());
+        assertEquals(ExitCode.NOPERM, a.run());
         Agent b = new Agent(config(Backend.KERNEL), List.of(), () -> {
             throw new WireGuardException(Reason.NO_WIREGUARD, "the kernel has no wireguard");
         }, System::currentTimeMillis);
-        assertEquals(Agent.EXIT_UNAVAILABLE, b.run());
+        assertEquals(ExitCode.UNAVAILABLE, b.run());
     }
 }

@@ -30,7 +30,7 @@ class AgentStartWarningsTest {
             Agent a = new Agent(config, List.of(), () -> {
                 throw new WireGuardException(Reason.NOT_PERMITTED, "wg0: operation not permitted");
             }, System::currentTimeMillis);
-            assertEquals(Agent.EXIT_NOPERM, a.run());
+            assertEquals(ExitCode.NOPERM, a.run());
         } finally {
             System.setErr(saved);
         }

@@ -59,7 +59,7 @@ class MainTest {
     @Test
     void unknownOptionIsAUsageErrorOnOneLine() {
         Outcome o = cli("--frobnicate", "a.toml");
-        assertEquals(Main.EXIT_USAGE, o.exit());
+        assertEquals(ExitCode.USAGE, o.exit());
         assertEquals("automesh: unknown option --frobnicate (see automesh --help)\n", o.err());
         assertEquals("", o.out());
         assertFalse(o.agentRan());
@@ -67,22 +67,22 @@ class MainTest {
 
     @Test
     void missingOrExtraArgumentsAreUsageErrors() {
-        assertEquals(Main.EXIT_USAGE, cli().exit());
-        assertEquals(Main.EXIT_USAGE, cli("run").exit());
-        assertEquals(Main.EXIT_USAGE, cli("check").exit());
+        assertEquals(ExitCode.USAGE, cli().exit());
+        assertEquals(ExitCode.USAGE, cli("run").exit());
+        assertEquals(ExitCode.USAGE, cli("check").exit());
         Outcome o = cli("a.toml", "b.toml");
-        assertEquals(Main.EXIT_USAGE, o.exit());
+        assertEquals(ExitCode.USAGE, o.exit());
         assertTrue(o.err().contains("unexpected argument b.toml"), o.err());
-        assertEquals(Main.EXIT_USAGE, cli("--log-level").exit());
+        assertEquals(ExitCode.USAGE, cli("--log-level").exit());
     }
 
     @Test
     void badLogLevelFromOptionOrEnvironmentIsRejected() {
         Outcome o = cli("--log-level", "loud", "a.toml");
-        assertEquals(Main.EXIT_USAGE, o.exit());
+        assertEquals(ExitCode.USAGE, o.exit());
         assertTrue(o.err().contains("\"loud\""), o.err());
         Outcome e = cli(Map.of("AUTOMESH_LOG_LEVEL", "chatty"), "a.toml");
-        assertEquals(Main.EXIT_USAGE, e.exit());
+        assertEquals(ExitCode.USAGE, e.exit());
         assertTrue(e.err().contains("AUTOMESH_LOG_LEVEL"), e.err());
         assertEquals(1, e.err().lines().count());
     }
@@ -100,7 +100,7 @@ class MainTest {
         Path missing = dir.resolve("nope.toml");
         for (String[] args : new String[][] {{missing.toString()}, {"run", missing.toString()}, {"check", missing.toString()}}) {
             Outcome o = cli(args);
-            assertEquals(Main.EXIT_CONFIG, o.exit(), o.err());
+            assertEquals(ExitCode.CONFIG, o.exit(), o.err());
             assertEquals(1, o.err().lines().count(), o.err());
             assertTrue(o.err().contains("nope.toml"), o.err());
             assertFalse(o.err().contains("Exception"), o.err());
@@ -114,7 +114,8 @@ class MainTest {
         Path bad = dir.resolve("bad.toml");
         Files.writeString(bad, "interface = \"wg0\"\ngossip_port = \"not a number\"\n");
         Outcome o = cli("check", bad.toString());
-        assertEquals(Main.EXIT_CONFIG, o.exit(), o.err());
+        assertEquals(78, ExitCode.CONFIG, "sysexits.h EX_CONFIG, what systemd and scripts expect");
+        assertEquals(ExitCode.CONFIG, o.exit(), o.err());
         assertEquals(1, o.err().lines().count(), o.err());
         assertTrue(o.err().startsWith(bad.toString()), o.err());
     }
@@ -137,8 +138,8 @@ class MainTest {
         assertTrue(o.err().startsWith("automesh: no agent is running"), o.err());
         assertEquals(1, o.err().lines().count());
         assertFalse(o.agentRan());
-        assertEquals(Main.EXIT_USAGE, cli("--json", "a.toml").exit(), "--json is for status only");
-        assertEquals(Main.EXIT_USAGE, cli("status", "--socket", "x", "a.toml").exit());
+        assertEquals(ExitCode.USAGE, cli("--json", "a.toml").exit(), "--json is for status only");
+        assertEquals(ExitCode.USAGE, cli("status", "--socket", "x", "a.toml").exit());
     }
 
     @Test
@@ -150,7 +151,7 @@ class MainTest {
         Outcome o = cli("status", cfg.toString());
         assertEquals(3, o.exit(), o.err());
         assertTrue(o.err().contains(dir.resolve("ctl.sock").toString()), o.err());
-        assertEquals(Main.EXIT_CONFIG, cli("check", cfg.toString()).exit(), "check still reads the secret");
+        assertEquals(ExitCode.CONFIG, cli("check", cfg.toString()).exit(), "check still reads the secret");
     }
 
     @Test
@@ -162,7 +163,7 @@ class MainTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8), c -> {
                     throw new IllegalStateException("boom");
                 });
-        assertEquals(Main.EXIT_SOFTWARE, exit);
+        assertEquals(ExitCode.SOFTWARE, exit);
         String e = err.toString(StandardCharsets.UTF_8);
         assertEquals(1, e.lines().count(), e);
         assertTrue(e.contains("internal error") && e.contains("boom"), e);
