@@ -59,7 +59,7 @@ class KernelWireGuardGuestTest {
                 bench ? "$J -XX:TieredStopAtLevel=4 dev.automesh.wg.KernelReadBenchmark "
                         + project.resolve("target/kernel-bench.txt") : "");
         QemuGuest guest = QemuGuest.prepare(project.resolve("target/qemu"));
-        QemuGuest.Result r = guest.run(project, script, Duration.ofSeconds(bench ? 240 : 150));
+        QemuGuest.Result r = guest.run(project, script, Duration.ofSeconds(bench ? 400 : 300));
         System.out.println("[guest] wall " + r.wall().toMillis() + " ms, exit " + r.exit() + "\n" + r.output());
 
         List<DynamicTest> tests = new ArrayList<>();
