@@ -8,7 +8,7 @@
 # NAME=VALUE words in EXTRA_FLAGS are set in the agents' environment instead.
 # FLOOD=PPS in the environment: for the whole run b floods a's gossip port with PPS datagrams a
 # second, half sealed Announces of fresh keys, half garbage (FreshKeyFlood); a must survive.
-# FLOOD_KIND=garbage: garbage only.
+# FLOOD_KIND=garbage: garbage only. THREAD_NAMES=1: also list the agents' threads by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
@@ -79,6 +79,8 @@ measure() {
     printf '%-8s agent %s after %ss: VmRSS %6d KiB (anon %6d, file %6d)  VmHWM %6d KiB  threads %s' "$label" \
       "$([ $i = 0 ] && echo a || echo b)" "$secs" $(awk '/^(VmRSS|RssAnon|RssFile|VmHWM|Threads):/{print $2}' $s \
       | paste -sd' ' | awk '{print $2, $3, $4, $1, $5}')
+    # THREAD_NAMES=1: the agent's threads by name (JVM-internal ones included), counted.
+    [ -n "${THREAD_NAMES:-}" ] && cat /proc/${ap[$i]}/task/*/comm | sed 's/[0-9]*$//' | sort | uniq -c | awk '{printf "    thread %3d x %s\n", $1, $2}'
     # Heap and metaspace in use, as the JVM sees them.
     jcmd ${ap[$i]} GC.heap_info 2>/dev/null | awk '{gsub(",", "")} /generation|heap/ {for (f = 1; f < NF; f++) if ($f == "used") h += $(f + 1)}
       /Metaspace/ {for (f = 1; f < NF; f++) if ($f == "used") m = $(f + 1)} END {printf "  heap used %dK, metaspace used %s\n", h, m}'
