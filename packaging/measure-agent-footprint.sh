@@ -80,7 +80,7 @@ measure() {
       "$([ $i = 0 ] && echo a || echo b)" "$secs" $(awk '/^(VmRSS|RssAnon|RssFile|VmHWM|Threads):/{print $2}' $s \
       | paste -sd' ' | awk '{print $2, $3, $4, $1, $5}')
     # THREAD_NAMES=1: the agent's threads by name (JVM-internal ones included), counted.
-    [ -n "${THREAD_NAMES:-}" ] && cat /proc/${ap[$i]}/task/*/comm | sed 's/[0-9]*$//' | sort | uniq -c | awk '{printf "    thread %3d x %s\n", $1, $2}'
+    [ -n "${THREAD_NAMES:-}" ] && echo && cat /proc/${ap[$i]}/task/*/comm | sed 's/[0-9]*$//' | sort | uniq -c | awk '{printf "    thread %3d x %s\n", $1, $2}'
     # Heap and metaspace in use, as the JVM sees them.
     jcmd ${ap[$i]} GC.heap_info 2>/dev/null | awk '{gsub(",", "")} /generation|heap/ {for (f = 1; f < NF; f++) if ($f == "used") h += $(f + 1)}
       /Metaspace/ {for (f = 1; f < NF; f++) if ($f == "used") m = $(f + 1)} END {printf "  heap used %dK, metaspace used %s\n", h, m}'
