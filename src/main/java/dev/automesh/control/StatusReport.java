@@ -35,7 +35,19 @@ public record StatusReport(
      */
     public record Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
                            long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,
-                           long ignoredUnknownPeers, long ignoredForeignBroadcasts) {}
+                           long ignoredUnknownPeers, long ignoredForeignBroadcasts, java.util.Map<String, Long> hostile) {
+        public Counters {
+            hostile = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hostile));
+        }
+
+        public Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
+                        long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,
+                        long ignoredUnknownPeers, long ignoredForeignBroadcasts) {
+            this(datagramsIn, datagramsOut, droppedUndecryptable, droppedUndecodable, sendErrors, ignoredBadPubkeys,
+                    ignoredBadEndpoints, ignoredFutureTimestamps, ignoredUnknownPeers, ignoredForeignBroadcasts,
+                    java.util.Map.of());
+        }
+    }
 
     /** A candidate endpoint for a peer and when it was last tried (empty: never). */
     public record Candidate(String endpoint, String source, Optional<Long> triedSecondsAgo) {

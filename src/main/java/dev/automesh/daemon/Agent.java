@@ -169,7 +169,7 @@ public final class Agent {
             saved = loaded.table();
         }
         mesh = new Mesh(new MeshSettings(ownKey, config.gossipPort(), config.lanDiscovery(),
-                config.peers()));
+                config.peers(), dev.automesh.net.LanInterfaces.subnets()));
 
         ScheduledExecutorService persistExec = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("automesh-persist", true));

@@ -11,15 +11,21 @@ public final class Counters {
     final AtomicLong datagramsOut = new AtomicLong();
     final AtomicLong droppedUndecryptable = new AtomicLong();
     final AtomicLong droppedUndecodable = new AtomicLong();
+    final AtomicLong droppedReplayed = new AtomicLong();
     final AtomicLong sendErrors = new AtomicLong();
     final AtomicLong ownBroadcastsIgnored = new AtomicLong();
 
     /** An immutable reading of the counters. */
     public record Snapshot(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
-                           long sendErrors, long ownBroadcastsIgnored) {}
+                           long sendErrors, long ownBroadcastsIgnored, long droppedReplayed) {
+        public Snapshot(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
+                        long sendErrors, long ownBroadcastsIgnored) {
+            this(datagramsIn, datagramsOut, droppedUndecryptable, droppedUndecodable, sendErrors, ownBroadcastsIgnored, 0);
+        }
+    }
 
     public Snapshot snapshot() {
         return new Snapshot(datagramsIn.get(), datagramsOut.get(), droppedUndecryptable.get(),
-                droppedUndecodable.get(), sendErrors.get(), ownBroadcastsIgnored.get());
+                droppedUndecodable.get(), sendErrors.get(), ownBroadcastsIgnored.get(), droppedReplayed.get());
     }
 }
