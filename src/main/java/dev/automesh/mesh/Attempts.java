@@ -56,6 +56,10 @@ final class Attempts {
         byAddress.computeIfPresent(a, (k, x) -> x.failed(nowMillis));
     }
 
+    int size() {
+        return byAddress.size();
+    }
+
     /** Whether it failed since the last reset (a peer's state change). */
     boolean hasFailed(InetSocketAddress a) {
         Attempt x = byAddress.get(a);

@@ -215,6 +215,14 @@ public final class Mesh {
         return new MeshStatus(ownB64, listenPort, external, list, c);
     }
 
+    /** How big everything input can grow is (each bounded): for tests and benchmarks. */
+    record Sizes(int table, int learned, int attempts, int askers, int lanProofs, int fanOutPending) {}
+
+    Sizes sizes() {
+        int attempts = peers.values().stream().mapToInt(PeerPath::attemptRecords).sum();
+        return new Sizes(table.size(), table.learnedSize(), attempts, askers.sources(), lanProof.size(), fanOutPending.size());
+    }
+
     // ---------------------------------------------------------------- reactions
 
     /**

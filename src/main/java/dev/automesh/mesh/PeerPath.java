@@ -143,6 +143,10 @@ final class PeerPath {
         return news;
     }
 
+    int attemptRecords() {
+        return attempts.size();
+    }
+
     /** Whether its LAN endpoint was seen (and proven) at {@code address}. */
     boolean lanAt(InetSocketAddress address) {
         return lan != null && lan.address().equals(address);
