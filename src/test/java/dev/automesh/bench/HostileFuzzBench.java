@@ -70,6 +70,7 @@ public final class HostileFuzzBench {
         for (int i = 0; i < 3; i++) System.gc();
         long heapBefore = rt.totalMemory() - rt.freeMemory();
         byte[] lastSealed = cipher.seal(WireCodec.encode(new Message.Ping()));
+        long[] log2Micros = new long[40];
         long escaped = 0, maxNanos = 0, delivered = 0, configures = 0, sends = 0, notices = 0;
         long start = System.nanoTime();
         for (int i = 0; i < inputs; i++) {
@@ -106,17 +107,24 @@ public final class HostileFuzzBench {
             } catch (RuntimeException e) {
                 escaped++;
             }
-            maxNanos = Math.max(maxNanos, System.nanoTime() - a);
+            long took = System.nanoTime() - a;
+            maxNanos = Math.max(maxNanos, took);
+            log2Micros[64 - Long.numberOfLeadingZeros(took / 1000)]++;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        long over1ms = 0;
+        for (int b = 11; b < log2Micros.length; b++) over1ms += log2Micros[b]; // bucket 11: >= 1024 µs
+        long within = 0;
+        int p999 = 0;
+        while ((within += log2Micros[p999]) < inputs * 0.999) p999++;
         for (int i = 0; i < 3; i++) System.gc();
         long heapAfter = rt.totalMemory() - rt.freeMemory();
         var c = mesh.status(t0 + inputs / 5).counters();
         var d = channel.counters().snapshot();
-        System.out.printf("run %d: %d inputs in %.2f s (%.2f µs each), slowest %.2f ms, %d escaped exceptions, heap %+d KiB, "
+        System.out.printf("run %d: %d inputs in %.2f s (%.2f µs each), 99.9%% under %d µs, %d over 1 ms, slowest %.2f ms, %d escaped exceptions, heap %+d KiB, "
                         + "table %d keys; %d decoded, %d replays dropped, %d undecryptable, %d undecodable; out: %d Configure, "
                         + "%d Send, %d notices; refused askers %d, answer bytes refused %d, work deferred %d, LAN proofs %d/%d%n",
-                seed, inputs, seconds, seconds * 1e6 / inputs, maxNanos / 1e6, escaped, (heapAfter - heapBefore) / 1024,
+                seed, inputs, seconds, seconds * 1e6 / inputs, 1L << p999, over1ms, maxNanos / 1e6, escaped, (heapAfter - heapBefore) / 1024,
                 mesh.persistentState().size(), delivered, d.droppedReplayed(), d.droppedUndecryptable(), d.droppedUndecodable(),
                 configures, sends, notices, c.refusedAskers(), c.refusedAnswerBytes(), c.workDeferred(), c.lanProofsPassed(),
                 c.lanProofsSent());
