@@ -69,7 +69,7 @@ public final class StatusFormat {
                 c.ignoredBadPubkeys(), c.ignoredBadEndpoints(), c.ignoredFutureTimestamps(), c.ignoredUnknownPeers(),
                 c.ignoredForeignBroadcasts()));
         if (!c.hostile().isEmpty()) {
-            StringBuilder h = new StringBuilder("gossip refused:");
+            StringBuilder h = new StringBuilder("gossip guards:");
             c.hostile().forEach((k, v) -> h.append(' ').append(k.replace('_', ' ')).append(' ').append(v).append(','));
             sb.append(h, 0, h.length() - 1).append('\n');
         }
