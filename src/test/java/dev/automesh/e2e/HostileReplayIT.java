@@ -97,6 +97,7 @@ class HostileReplayIT {
         }
         String before = status(t.a).out();
         assertTrue(counter(before, "dropped_replayed") >= 1, "no replay was dropped: " + before);
+        assertTrue(counter(before, "lan_proofs_passed") >= 1, "a2's own broadcast never proved itself: " + before);
 
         // Phase 2: a restarts (its nonce cache is empty, as after the window); the replays go on.
         AgentProcess agentA = agents.get(1);
