@@ -164,7 +164,8 @@ public final class Mesh {
             lanSent++;
             lanNextMillis = nowMillis + (lanSent == 1 ? LAN_REPEAT_MS : LAN_INTERVAL_MS);
         }
-        for (var it = fanOutPending.iterator(); it.hasNext() && work.take(nowMillis); ) {
+        // Deferred fan-outs as the budget allows (has() first: waiting here is not another refusal).
+        for (var it = fanOutPending.iterator(); it.hasNext() && work.has(1, nowMillis) && work.take(nowMillis); ) {
             fanOut(it.next(), nowMillis, out);
             it.remove();
         }
