@@ -140,6 +140,7 @@ public final class MetricsServer implements AutoCloseable {
         ignored(sb, "future_timestamp", c.ignoredFutureTimestamps());
         ignored(sb, "unknown_peer_over_limit", c.ignoredUnknownPeers());
         ignored(sb, "foreign_lan_broadcast", c.ignoredForeignBroadcasts());
+        c.hostile().forEach((k, v) -> single(sb, "automesh_gossip_" + k + "_total", "hostile-input counter: " + k.replace('_', ' '), v));
         return sb.toString();
     }
 

@@ -31,8 +31,9 @@ public final class StatusFormat {
                 .field("ignored_bad_endpoints", c.ignoredBadEndpoints())
                 .field("ignored_future_timestamps", c.ignoredFutureTimestamps())
                 .field("ignored_unknown_peers", c.ignoredUnknownPeers())
-                .field("ignored_foreign_broadcasts", c.ignoredForeignBroadcasts())
-                .end();
+                .field("ignored_foreign_broadcasts", c.ignoredForeignBroadcasts());
+        c.hostile().forEach(j::field);
+        j.end();
         j.key("peers").beginArray();
         for (StatusReport.Peer p : r.peers()) {
             j.begin()
@@ -72,6 +73,11 @@ public final class StatusFormat {
         sb.append(String.format("gossip ignored: %d bad keys, %d bad endpoints, %d future timestamps, %d unknown peers over the limit, %d foreign LAN broadcasts%n",
                 c.ignoredBadPubkeys(), c.ignoredBadEndpoints(), c.ignoredFutureTimestamps(), c.ignoredUnknownPeers(),
                 c.ignoredForeignBroadcasts()));
+        if (!c.hostile().isEmpty()) {
+            StringBuilder h = new StringBuilder("gossip guards:");
+            c.hostile().forEach((k, v) -> h.append(' ').append(k.replace('_', ' ')).append(' ').append(v).append(','));
+            sb.append(h, 0, h.length() - 1).append('\n');
+        }
         sb.append(String.format("peers: %d of %d connected%n%n", up, r.peers().size()));
         sb.append(String.format("%-12s %-15s %-13s %-28s %-24s %-10s %s%n", "PEER", "ADDRESS", "STATE", "ENDPOINT", "FROM",
                 "HANDSHAKE", "RX/TX"));

@@ -51,7 +51,21 @@ public record StatusReport(
      */
     public record Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
                            long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,
-                           long ignoredUnknownPeers, long ignoredForeignBroadcasts, long receiveErrors) {
+                           long ignoredUnknownPeers, long ignoredForeignBroadcasts, long receiveErrors,
+                           java.util.Map<String, Long> hostile) {
+        public Counters {
+            hostile = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hostile));
+        }
+
+        /** Without the hostile-input counters. */
+        public Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
+                        long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,
+                        long ignoredUnknownPeers, long ignoredForeignBroadcasts, long receiveErrors) {
+            this(datagramsIn, datagramsOut, droppedUndecryptable, droppedUndecodable, sendErrors, ignoredBadPubkeys,
+                    ignoredBadEndpoints, ignoredFutureTimestamps, ignoredUnknownPeers, ignoredForeignBroadcasts,
+                    receiveErrors, java.util.Map.of());
+        }
+
         /** Without receive errors counted. */
         public Counters(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
                         long sendErrors, long ignoredBadPubkeys, long ignoredBadEndpoints, long ignoredFutureTimestamps,

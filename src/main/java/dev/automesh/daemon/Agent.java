@@ -169,8 +169,10 @@ public final class Agent {
             loaded.warning().ifPresent(w -> log.warn("{}", w));
             saved = loaded.table();
         }
+        // Read once here, not on the mesh thread when a key change makes a fresh Mesh.
+        var lanSubnets = dev.automesh.net.LanInterfaces.subnets();
         Function<WgKey, Mesh> newMesh = key -> new Mesh(new MeshSettings(key, config.gossipPort(),
-                config.lanDiscovery(), config.peers()));
+                config.lanDiscovery(), config.peers(), lanSubnets));
         MeshDriver[] driverRef = new MeshDriver[1];
         try {
             p.gossip = GossipChannel.bind(p.meshGroup, bindAddress, config.gossipPort(), config.ipv6(),

@@ -43,7 +43,14 @@ final class StatusReports {
                 agent.gossipPort(), upnp,
                 new StatusReport.Counters(c.datagramsIn(), c.datagramsOut(), c.droppedUndecryptable(),
                         c.droppedUndecodable(), c.sendErrors(), m.badPubkeys(), m.badEndpoints(), m.futureTimestamps(),
-                        m.unknownPeersFull(), m.foreignBroadcasts(), c.receiveErrors()),
+                        m.unknownPeersFull(), m.foreignBroadcasts(), c.receiveErrors(), hostile(c, m)),
                 peers, readLate(agent));
+    }
+
+    private static java.util.Map<String, Long> hostile(Counters.Snapshot c, MeshStatus.Counters m) {
+        java.util.Map<String, Long> h = new java.util.LinkedHashMap<>();
+        h.put("dropped_replayed", c.droppedReplayed());
+        h.putAll(m.extra());
+        return h;
     }
 }

@@ -56,6 +56,24 @@ final class Attempts {
         byAddress.computeIfPresent(a, (k, x) -> x.failed(nowMillis));
     }
 
+    int size() {
+        return byAddress.size();
+    }
+
+    /** Whether it failed since the last reset (a peer's state change). */
+    boolean hasFailed(InetSocketAddress a) {
+        Attempt x = byAddress.get(a);
+        return x != null && x.failures() > 0;
+    }
+
+    /** Drops the records of endpoints that are no longer candidates. */
+    void retain(java.util.List<PathCandidate> cands) {
+        if (byAddress.size() <= cands.size()) return;
+        java.util.Set<InetSocketAddress> keep = new java.util.HashSet<>();
+        for (PathCandidate c : cands) keep.add(c.address());
+        byAddress.keySet().retainAll(keep);
+    }
+
     void forget(InetSocketAddress a) {
         byAddress.remove(a);
     }

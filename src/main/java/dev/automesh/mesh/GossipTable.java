@@ -1,10 +1,10 @@
 package dev.automesh.mesh;
 
+import dev.automesh.config.EndpointClass;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.SourceKind;
 import dev.automesh.wire.TimedEndpoint;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -26,8 +26,16 @@ import java.util.function.BiConsumer;
  */
 final class GossipTable {
     static final int KEEP_MAX_ADDRESSES = 5;
-    /** Endpoints dated further ahead are dropped: they would outrank every honest sighting for that long. */
-    static final long MAX_FUTURE_S = 600;
+    /**
+     * Dates further ahead than this count as "now": a date in the future would outrank every honest
+     * sighting until it passes. 10 s tolerates the skew of NTP-synchronised clocks.
+     */
+    static final long MAX_SKEW_S = 10;
+    /**
+     * How many of a peer's 5 slots one gossip source may fill: a lying member cannot crowd out the
+     * honest sightings. The peer announcing itself and what we see ourselves are not capped.
+     */
+    static final int MAX_PER_SOURCE = 2;
     /** wgautomesh keeps and forwards gossip about any pubkey; we do too, but bound it. */
     static final int MAX_UNKNOWN_PUBKEYS = 64;
 
@@ -54,7 +62,7 @@ final class GossipTable {
     private final Set<InetAddress> meshAddresses;
     private final Map<String, List<TimedEndpoint>> table = new LinkedHashMap<>();
     private final Map<String, Map<InetSocketAddress, Learned>> learned = new HashMap<>();
-    private long badPubkeys, badEndpoints, futureTimestamps, unknownPeersFull, foreignBroadcasts;
+    private long badPubkeys, badEndpoints, futureTimestamps, unknownPeersFull, foreignBroadcasts, sourceCapped;
 
     /**
      * @param configured    the configured peers' pubkeys (base64): never subject to the unknown-pubkey bound
@@ -72,39 +80,61 @@ final class GossipTable {
         for (var e : saved.entrySet()) {
             Optional<String> key = canonicalKey(e.getKey());
             if (key.isEmpty()) continue;
-            all.add(merge(key.get(), sanitize(e.getValue(), nowMillis), new Source(SourceKind.STATE_FILE, ""), nowMillis));
+            String pk = key.get();
+            // The same bound as gossip: a crafted state file cannot load more unknown keys than gossip could.
+            if (!admit(pk)) continue;
+            all.add(merge(pk, sanitize(pk, e.getValue(), nowMillis), new Source(SourceKind.STATE_FILE, ""), true, nowMillis));
         }
         return all;
     }
 
-    /** An Announce's pubkey and endpoints, checked, bounded and merged. */
-    Merged announce(String pubkey, List<TimedEndpoint> endpoints, Source from, long nowMillis) {
+    /**
+     * An Announce's pubkey and endpoints, checked, bounded and merged.
+     *
+     * @param senderKey the configured peer it came from (by its mesh address), if any: a peer announcing
+     *                  its own key is not held to the per-source cap
+     */
+    Merged announce(String pubkey, List<TimedEndpoint> endpoints, Source from, Optional<String> senderKey, long nowMillis) {
         Optional<String> key = canonicalKey(pubkey);
         if (key.isEmpty()) return Merged.NOTHING;
         String pk = key.get();
-        if (!table.containsKey(pk) && !known(pk) && unknownPubkeys() >= MAX_UNKNOWN_PUBKEYS) {
-            unknownPeersFull++;
-            return Merged.NOTHING;
-        }
-        return merge(pk, sanitize(endpoints, nowMillis), from, nowMillis);
+        if (!admit(pk)) return Merged.NOTHING;
+        boolean self = senderKey.isPresent() && senderKey.get().equals(pk);
+        return merge(pk, sanitize(pk, endpoints, nowMillis), from, self, nowMillis);
+    }
+
+    Merged announce(String pubkey, List<TimedEndpoint> endpoints, Source from, long nowMillis) {
+        return announce(pubkey, endpoints, from, Optional.empty(), nowMillis);
     }
 
     /** One endpoint we saw ourselves (WireGuard's view of a peer, or our own UPnP mapping). */
     Merged sighting(String pk, TimedEndpoint e, Source source, long nowMillis) {
-        return merge(pk, List.of(e), source, nowMillis);
+        return merge(pk, List.of(e), source, true, nowMillis);
+    }
+
+    /** Whether gossip about {@code pk} may enter: a key already listed or configured, or room for one more unknown. */
+    private boolean admit(String pk) {
+        if (table.containsKey(pk) || known(pk) || unknownPubkeys() < MAX_UNKNOWN_PUBKEYS) return true;
+        unknownPeersFull++;
+        return false;
     }
 
     /**
      * wgautomesh's merge rule: an endpoint is new unless one with the same address and a timestamp at
      * least as recent is known; new ones replace same-address entries; newest first, 5 kept.
      */
-    private Merged merge(String pk, List<TimedEndpoint> incoming, Source src, long nowMillis) {
+    private Merged merge(String pk, List<TimedEndpoint> incoming, Source src, boolean uncapped, long nowMillis) {
+        if (incoming.isEmpty()) return new Merged(pk, List.of(), false); // nothing to keep, nothing to remember
         List<TimedEndpoint> list = new ArrayList<>(table.getOrDefault(pk, List.of()));
         List<TimedEndpoint> before = List.copyOf(list);
         Map<InetSocketAddress, Learned> origin = learned.computeIfAbsent(pk, k -> new HashMap<>());
         List<TimedEndpoint> fresher = new ArrayList<>();
         for (TimedEndpoint e : incoming) {
             if (list.stream().anyMatch(x -> x.address().equals(e.address()) && x.unixSeconds() >= e.unixSeconds())) continue;
+            if (!uncapped && fromSource(origin, src, e.address()) >= MAX_PER_SOURCE) {
+                sourceCapped++;
+                continue;
+            }
             list.removeIf(x -> x.address().equals(e.address()));
             list.add(e);
             origin.put(e.address(), new Learned(src, nowMillis));
@@ -114,23 +144,45 @@ final class GossipTable {
         if (list.size() > KEEP_MAX_ADDRESSES) list = new ArrayList<>(list.subList(0, KEEP_MAX_ADDRESSES));
         List<InetSocketAddress> kept = list.stream().map(TimedEndpoint::address).toList();
         origin.keySet().retainAll(kept);
+        if (origin.isEmpty()) learned.remove(pk); // only listed endpoints have an origin: bounded by the table
         boolean changed = !list.equals(before);
         if (changed) table.put(pk, List.copyOf(list));
         return new Merged(pk, fresher, changed);
     }
 
-    /** Drops endpoints no honest node announces; keeps the 5 newest of what is left. */
-    private List<TimedEndpoint> sanitize(List<TimedEndpoint> eps, long nowMillis) {
-        long limit = nowMillis / 1000 + MAX_FUTURE_S;
+    /** How many of {@code pk}'s listed endpoints (other than {@code except}) came from {@code src}. */
+    private static int fromSource(Map<InetSocketAddress, Learned> origin, Source src, InetSocketAddress except) {
+        int n = 0;
+        for (var e : origin.entrySet()) {
+            if (!e.getKey().equals(except) && e.getValue().source().equals(src)) n++;
+        }
+        return n;
+    }
+
+    /**
+     * Drops endpoints no honest node announces; dates ahead of our clock count as now; keeps the 5
+     * newest of what is left. A future date for an address already listed is no news at all: else a
+     * liar re-sending it would re-date it (and reset its backoff) on every datagram.
+     */
+    private List<TimedEndpoint> sanitize(String pk, List<TimedEndpoint> eps, long nowMillis) {
+        long nowS = nowMillis / 1000;
         Map<InetSocketAddress, TimedEndpoint> best = new LinkedHashMap<>();
         for (TimedEndpoint e : eps) {
             if (!usable(e.address())) {
                 badEndpoints++;
-            } else if (e.unixSeconds() < 0 || e.unixSeconds() > limit) { // u64 above 2^63 decodes negative
-                futureTimestamps++;
-            } else {
-                best.merge(e.address(), e, (x, y) -> x.unixSeconds() >= y.unixSeconds() ? x : y);
+                continue;
             }
+            if (e.unixSeconds() < 0) { // u64 above 2^63 decodes negative: no honest clock says that
+                futureTimestamps++;
+                continue;
+            }
+            if (e.unixSeconds() > nowS + MAX_SKEW_S) {
+                futureTimestamps++;
+                InetSocketAddress addr = e.address();
+                if (endpoints(pk).stream().anyMatch(x -> x.address().equals(addr))) continue;
+                e = new TimedEndpoint(addr, nowS);
+            }
+            best.merge(e.address(), e, (x, y) -> x.unixSeconds() >= y.unixSeconds() ? x : y);
         }
         return best.values().stream()
                 .sorted(Comparator.comparingLong(TimedEndpoint::unixSeconds).reversed())
@@ -138,13 +190,23 @@ final class GossipTable {
                 .toList();
     }
 
-    /** Not multicast, unspecified, 255.255.255.255, port 0, or a mesh address. */
+    /** Whether a gossiped (or seen) endpoint can be a remote peer's, in every spelling: see {@link EndpointClass}. */
     boolean usable(InetSocketAddress a) {
-        InetAddress ip = a.getAddress();
-        if (ip == null || a.getPort() == 0) return false;
-        if (ip.isAnyLocalAddress() || ip.isMulticastAddress() || meshAddresses.contains(ip)) return false;
-        return !(ip instanceof Inet4Address && ip.getAddress()[0] == (byte) 255 && ip.getAddress()[1] == (byte) 255
-                && ip.getAddress()[2] == (byte) 255 && ip.getAddress()[3] == (byte) 255);
+        return a.getAddress() != null && EndpointClass.forGossip(a, meshAddresses) == EndpointClass.ROUTABLE;
+    }
+
+    /** As {@link #usable}, for what the operator configured: a loopback endpoint may be on purpose. */
+    boolean usableConfigured(InetSocketAddress a) {
+        return a.getAddress() != null && EndpointClass.forConfig(a, meshAddresses) == EndpointClass.ROUTABLE;
+    }
+
+    /** How many pubkeys have endpoints, and how many have origin records (both bounded). */
+    int size() {
+        return table.size();
+    }
+
+    int learnedSize() {
+        return learned.size();
     }
 
     /** The key in canonical base64, or empty (and counted) when it is not a WireGuard key. */
@@ -205,6 +267,7 @@ final class GossipTable {
     }
 
     MeshStatus.Counters counters() {
-        return new MeshStatus.Counters(badPubkeys, badEndpoints, futureTimestamps, unknownPeersFull, foreignBroadcasts);
+        return new MeshStatus.Counters(badPubkeys, badEndpoints, futureTimestamps, unknownPeersFull, foreignBroadcasts,
+                sourceCapped);
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +39,15 @@ public final class Mesh {
     static final long REANNOUNCE_S = 300;
     static final long LAN_REPEAT_MS = 3_000;
     static final long LAN_INTERVAL_MS = 60_000;
+    /**
+     * Work that gossip triggers (a fan-out with its save, the reconfiguration of a peer that learned
+     * something): this many a second, in bursts of {@link #WORK_BURST}. Beyond it the fan-out waits for
+     * a tick and the peer tries its news on the next tick: honest gossip is a few changes a minute.
+     */
+    static final double WORK_PER_S = 10;
+    static final double WORK_BURST = 40;
+    /** A Request is answered with every configured key, but with only this many unconfigured ones. */
+    static final int ANSWER_MAX_UNKNOWN = 16;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -45,6 +55,12 @@ public final class Mesh {
     private final Map<String, PeerPath> peersByB64 = new HashMap<>();
     private final Map<InetAddress, PeerPath> peersByMeshAddress = new HashMap<>();
     private final GossipTable table;
+    private final Askers askers;
+    private final LanProof lanProof = new LanProof();
+    private final Budget work = new Budget(WORK_PER_S, WORK_BURST);
+    /** Changed keys whose fan-out the work budget deferred; at most one per table entry. */
+    private final Set<String> fanOutPending = new LinkedHashSet<>();
+    private long stateFileDropped;
 
     private boolean deviceSeen;
     private boolean reannouncePending;
@@ -67,12 +83,15 @@ public final class Mesh {
             peersByMeshAddress.put(pc.address(), p);
         }
         table = new GossipTable(ownB64, peersByB64.keySet(), meshAddresses);
+        askers = new Askers(meshAddresses, settings.lanSubnets());
     }
 
     /** At start: the saved endpoint table (possibly empty), re-announced on the first device read. */
     public List<Action> start(Map<String, List<TimedEndpoint>> saved, long nowMillis) {
         Out out = new Out();
-        for (Merged m : table.restore(saved, nowMillis)) {
+        List<Merged> restored = table.restore(saved, nowMillis);
+        stateFileDropped += saved.size() - restored.size();
+        for (Merged m : restored) {
             if (learn(m)) reannouncePending = true;
         }
         // Endpoints are chosen on the first device read: only then do we know who is already connected.
@@ -87,20 +106,31 @@ public final class Mesh {
     public List<Action> onDatagram(InetSocketAddress from, Message message, long nowMillis) {
         Out out = new Out();
         if (message instanceof Message.Ping) {
-            out.send(from, new Message.Pong());
+            if (askers.mayAsk(from)) answer(from, new Message.Pong(), nowMillis, out);
         } else if (message instanceof Message.Request) {
-            table.forEach((pk, eps) -> out.send(from, new Message.Announce(pk, eps)));
+            if (askers.mayAsk(from)) answerTable(from, nowMillis, out);
         } else if (message instanceof Message.Announce a) {
             PeerPath sender = peersByMeshAddress.get(from.getAddress());
             Source src = new Source(SourceKind.GOSSIP, sender != null ? sender.name() : from.getAddress().getHostAddress());
-            Merged m = table.announce(a.pubkey(), a.endpoints(), src, nowMillis);
+            Merged m = table.announce(a.pubkey(), a.endpoints(), src, Optional.ofNullable(sender).map(PeerPath::b64), nowMillis);
             if (learn(m)) {
-                fanOut(m.pubkey(), nowMillis, out);
-                drive(nowMillis, out); // a disconnected peer tries what it just learned, now
+                if (work.take(nowMillis)) {
+                    fanOut(m.pubkey(), nowMillis, out);
+                    drive(nowMillis, out); // a disconnected peer tries what it just learned, now
+                } else {
+                    fanOutPending.add(m.pubkey()); // and the peer tries it on the next tick
+                }
             }
         } else if (message instanceof Message.LanBroadcast b) {
             onLanBroadcast(from, b, nowMillis, out);
-        } // Pong: the handshake it caused shows up in the next device read
+        } else if (message instanceof Message.Pong) {
+            // A Pong through the tunnel: the handshake it caused shows up in the next device read.
+            // One from a LAN address we asked to prove itself: that peer really listens there.
+            lanProof.onPong(from, nowMillis).ifPresent(proof -> {
+                PeerPath p = peersByB64.get(proof.peerB64());
+                if (p != null && p.onLanBroadcast(proof.lan(), nowMillis)) drive(nowMillis, out);
+            });
+        }
         return out.actions();
     }
 
@@ -134,6 +164,11 @@ public final class Mesh {
             lanSent++;
             lanNextMillis = nowMillis + (lanSent == 1 ? LAN_REPEAT_MS : LAN_INTERVAL_MS);
         }
+        // Deferred fan-outs as the budget allows (has() first: waiting here is not another refusal).
+        for (var it = fanOutPending.iterator(); it.hasNext() && work.has(1, nowMillis) && work.take(nowMillis); ) {
+            fanOut(it.next(), nowMillis, out);
+            it.remove();
+        }
         drive(nowMillis, out);
         return out.actions();
     }
@@ -142,7 +177,7 @@ public final class Mesh {
     public List<Action> onResolved(WgKey peer, List<InetSocketAddress> addresses, long nowMillis) {
         Out out = new Out();
         PeerPath p = peers.get(peer);
-        if (p != null && p.onResolved(addresses.stream().filter(table::usable).distinct().toList())) {
+        if (p != null && p.onResolved(addresses.stream().filter(table::usableConfigured).distinct().toList())) {
             drive(nowMillis, out);
         }
         return out.actions();
@@ -176,7 +211,17 @@ public final class Mesh {
     public MeshStatus status(long nowMillis) {
         List<MeshStatus.Peer> list = new ArrayList<>();
         for (PeerPath p : peers.values()) list.add(p.status(p.candidates(table, nowMillis), nowMillis));
-        return new MeshStatus(ownB64, listenPort, external, list, table.counters());
+        MeshStatus.Counters c = table.counters().with(askers.refusedAskers(), askers.refusedAnswers(),
+                askers.refusedBytes(), work.refused(), lanProof.sent(), lanProof.proven(), stateFileDropped);
+        return new MeshStatus(ownB64, listenPort, external, list, c);
+    }
+
+    /** How big everything input can grow is (each bounded): for tests and benchmarks. */
+    record Sizes(int table, int learned, int attempts, int askers, int lanProofs, int fanOutPending) {}
+
+    Sizes sizes() {
+        int attempts = peers.values().stream().mapToInt(PeerPath::attemptRecords).sum();
+        return new Sizes(table.size(), table.learnedSize(), attempts, askers.sources(), lanProof.size(), fanOutPending.size());
     }
 
     // ---------------------------------------------------------------- reactions
@@ -203,8 +248,31 @@ public final class Mesh {
         InetSocketAddress lan = new InetSocketAddress(from.getAddress(), b.listenPort());
         if (!table.usable(lan)) {
             table.countBadEndpoint();
-        } else if (p.onLanBroadcast(lan, nowMillis)) {
-            drive(nowMillis, out);
+        } else if (p.lanAt(lan)) {
+            if (p.onLanBroadcast(lan, nowMillis)) drive(nowMillis, out); // where it was proven: a refresh
+        } else if (lanProof.start(p.b64(), lan, nowMillis)) {
+            out.send(new InetSocketAddress(from.getAddress(), settings.gossipPort()), new Message.Ping());
+        }
+    }
+
+    /** One answer to an asker, within its byte budget. */
+    private boolean answer(InetSocketAddress to, Message m, long nowMillis, Out out) {
+        if (!askers.mayAnswer(to, m, nowMillis)) return false;
+        out.send(to, m);
+        return true;
+    }
+
+    /** A Request's answer: our key and the configured ones first, a few unconfigured ones, within the budget. */
+    private void answerTable(InetSocketAddress to, long nowMillis, Out out) {
+        List<Message.Announce> known = new ArrayList<>();
+        List<Message.Announce> unknown = new ArrayList<>();
+        table.forEach((pk, eps) -> {
+            if (pk.equals(ownB64) || peersByB64.containsKey(pk)) known.add(new Message.Announce(pk, eps));
+            else if (unknown.size() < ANSWER_MAX_UNKNOWN) unknown.add(new Message.Announce(pk, eps));
+        });
+        known.addAll(unknown);
+        for (Message.Announce a : known) {
+            if (!answer(to, a, nowMillis, out)) break;
         }
     }
 

@@ -137,10 +137,48 @@ public record MeshStatus(
      *
      * @param badPubkeys        Announce/LanBroadcast whose pubkey is not a WireGuard key
      * @param badEndpoints      endpoints dropped: multicast, unspecified, broadcast, port 0, a mesh address
-     * @param futureTimestamps  endpoints dated more than 10 minutes ahead of our clock
+     * @param futureTimestamps  endpoints dated more than 10 s ahead of our clock (counted as now) or negative (dropped)
      * @param unknownPeersFull  Announces about unconfigured pubkeys dropped because the table for them is full
      * @param foreignBroadcasts LanBroadcasts from unconfigured pubkeys (or ignored because LAN discovery is off)
+     * @param sourceCapped      endpoints dropped because their source already filled its share of a peer's slots
+     * @param refusedAskers     Pings and Requests from a source that cannot be an asker (forged?): not answered
+     * @param refusedAnswers    answers not sent because their destination used up its byte budget
+     * @param refusedAnswerBytes the bytes those answers would have been
+     * @param workDeferred      fan-outs and reconfigurations that gossip triggered beyond the work budget, deferred to a tick
+     * @param lanProofsSent     Pings sent to prove a LAN broadcast's source address
+     * @param lanProofsPassed   of those, answered by a Pong from that address
+     * @param stateFileDropped  state file entries not loaded (bad key, or beyond the unknown-pubkey bound)
      */
     public record Counters(long badPubkeys, long badEndpoints, long futureTimestamps, long unknownPeersFull,
-            long foreignBroadcasts) {}
+            long foreignBroadcasts, long sourceCapped, long refusedAskers, long refusedAnswers, long refusedAnswerBytes,
+            long workDeferred, long lanProofsSent, long lanProofsPassed, long stateFileDropped) {
+        /** The table's counters alone. */
+        public Counters(long badPubkeys, long badEndpoints, long futureTimestamps, long unknownPeersFull,
+                long foreignBroadcasts, long sourceCapped) {
+            this(badPubkeys, badEndpoints, futureTimestamps, unknownPeersFull, foreignBroadcasts, sourceCapped,
+                    0, 0, 0, 0, 0, 0, 0);
+        }
+
+        /** With the router's counters. */
+        public Counters with(long refusedAskers, long refusedAnswers, long refusedAnswerBytes, long workDeferred,
+                long lanProofsSent, long lanProofsPassed, long stateFileDropped) {
+            return new Counters(badPubkeys, badEndpoints, futureTimestamps, unknownPeersFull, foreignBroadcasts,
+                    sourceCapped, refusedAskers, refusedAnswers, refusedAnswerBytes, workDeferred, lanProofsSent,
+                    lanProofsPassed, stateFileDropped);
+        }
+
+        /** The hostile-input counters beyond the first five, by their status/metrics name, in order. */
+        public java.util.Map<String, Long> extra() {
+            java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+            m.put("ignored_source_capped", sourceCapped);
+            m.put("refused_askers", refusedAskers);
+            m.put("refused_answers", refusedAnswers);
+            m.put("refused_answer_bytes", refusedAnswerBytes);
+            m.put("deferred_gossip_work", workDeferred);
+            m.put("lan_proofs_sent", lanProofsSent);
+            m.put("lan_proofs_passed", lanProofsPassed);
+            m.put("state_file_dropped", stateFileDropped);
+            return m;
+        }
+    }
 }

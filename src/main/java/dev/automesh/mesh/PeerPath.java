@@ -143,6 +143,15 @@ final class PeerPath {
         return news;
     }
 
+    int attemptRecords() {
+        return attempts.size();
+    }
+
+    /** Whether its LAN endpoint was seen (and proven) at {@code address}. */
+    boolean lanAt(InetSocketAddress address) {
+        return lan != null && lan.address().equals(address);
+    }
+
     /** @return whether the config endpoint's addresses changed */
     boolean onResolved(List<InetSocketAddress> usable) {
         if (usable.equals(resolved)) return false;
@@ -181,7 +190,8 @@ final class PeerPath {
         for (InetSocketAddress a : resolved) {
             out.putIfAbsent(a, new PathCandidate(a, new Source(SourceKind.CONFIG, ""), 0, OptionalLong.empty()));
         }
-        return List.copyOf(out.values());
+        // What failed goes to the back, whatever its date: a date is only someone's word.
+        return out.values().stream().sorted(java.util.Comparator.comparing((PathCandidate c) -> attempts.hasFailed(c.address()))).toList();
     }
 
     // ---------------------------------------------------------------- what we do
@@ -211,6 +221,7 @@ final class PeerPath {
 
     /** After {@link #judge}: keeps a connected path (keepalive, a Ping when in doubt, the LAN upgrade) or probes. */
     void move(List<PathCandidate> cands, long nowMillis, Out out) {
+        attempts.retain(cands); // records only for what can be tried: bounded by the candidates
         if (up(state)) {
             moveConnected(cands, nowMillis, out);
         } else {

@@ -12,6 +12,7 @@ public final class Counters {
     final AtomicLong droppedUndecryptable = new AtomicLong();
     final AtomicLong droppedUndecodable = new AtomicLong();
     /** Datagrams that could not be sent. */
+    final AtomicLong droppedReplayed = new AtomicLong();
     final AtomicLong sendErrors = new AtomicLong();
     /** Errors the socket reported on receive (an ICMP error surfaced on the next read, say). */
     final AtomicLong receiveErrors = new AtomicLong();
@@ -19,10 +20,17 @@ public final class Counters {
 
     /** An immutable reading of the counters. */
     public record Snapshot(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
-                           long sendErrors, long receiveErrors, long ownBroadcastsIgnored) {}
+                           long sendErrors, long receiveErrors, long ownBroadcastsIgnored, long droppedReplayed) {
+        public Snapshot(long datagramsIn, long datagramsOut, long droppedUndecryptable, long droppedUndecodable,
+                        long sendErrors, long receiveErrors, long ownBroadcastsIgnored) {
+            this(datagramsIn, datagramsOut, droppedUndecryptable, droppedUndecodable, sendErrors, receiveErrors,
+                    ownBroadcastsIgnored, 0);
+        }
+    }
 
     public Snapshot snapshot() {
         return new Snapshot(datagramsIn.get(), datagramsOut.get(), droppedUndecryptable.get(),
-                droppedUndecodable.get(), sendErrors.get(), receiveErrors.get(), ownBroadcastsIgnored.get());
+                droppedUndecodable.get(), sendErrors.get(), receiveErrors.get(), ownBroadcastsIgnored.get(),
+                droppedReplayed.get());
     }
 }

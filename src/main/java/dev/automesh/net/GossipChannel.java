@@ -1,6 +1,7 @@
 package dev.automesh.net;
 
 import dev.automesh.crypto.GossipCipher;
+import dev.automesh.crypto.ReplayGuard;
 import dev.automesh.wire.DecodeException;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.WireCodec;
@@ -24,7 +25,22 @@ public final class GossipChannel {
 
     private final GossipCipher cipher;
     private final Counters counters;
+    /**
+     * Replays are dropped here, where the nonce is visible, so the mesh never sees one: it cannot tell a
+     * replayed Announce or LanBroadcast from the original, and need not.
+     */
+    private final ReplayGuard replays = new ReplayGuard();
     private UdpTransport transport;
+
+    /** Without a socket: decoding only (benchmarks, tests of what a datagram does). */
+    public static GossipChannel detached(GossipCipher cipher) {
+        return new GossipChannel(cipher, new Counters());
+    }
+
+    /** Opens, checks for a replay and decodes, as a received datagram is: the message, or empty (counted). */
+    public Optional<Message> decode(byte[] bytes, long nowNanos) {
+        return unwrap(bytes, nowNanos);
+    }
 
     private GossipChannel(GossipCipher cipher, Counters counters) {
         this.cipher = cipher;
@@ -46,9 +62,17 @@ public final class GossipChannel {
 
     /** Opens and decodes; returns the message, or empty after counting the reason it was dropped. */
     Optional<Message> unwrap(byte[] bytes) {
+        return unwrap(bytes, System.nanoTime());
+    }
+
+    Optional<Message> unwrap(byte[] bytes, long nowNanos) {
         Optional<byte[]> plain = cipher.open(bytes, 0, bytes.length);
         if (plain.isEmpty()) {
             counters.droppedUndecryptable.incrementAndGet();
+            return Optional.empty();
+        }
+        if (!replays.firstSeen(bytes, 0, nowNanos)) {
+            counters.droppedReplayed.incrementAndGet();
             return Optional.empty();
         }
         byte[] p = plain.get();

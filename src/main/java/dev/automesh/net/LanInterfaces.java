@@ -46,6 +46,28 @@ public record LanInterfaces(List<InetAddress> broadcastTargets, Set<InetAddress>
     }
 
     /**
+     * The directly connected subnets of every up interface (loopback and point-to-point excluded: a
+     * WireGuard interface's own prefix is the mesh, not a LAN). Where a LAN asker can be.
+     */
+    public static List<dev.automesh.wg.IpPrefix> subnets() {
+        List<dev.automesh.wg.IpPrefix> out = new java.util.ArrayList<>();
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nif.isUp() || nif.isLoopback() || nif.isPointToPoint()) continue;
+                for (InterfaceAddress ia : nif.getInterfaceAddresses()) {
+                    InetAddress a = ia.getAddress();
+                    int len = ia.getNetworkPrefixLength();
+                    if (a == null || len < 0 || len > a.getAddress().length * 8) continue;
+                    out.add(new dev.automesh.wg.IpPrefix(a, len));
+                }
+            }
+        } catch (SocketException e) {
+            // No subnets known: only mesh addresses and loopback get answers until the next start.
+        }
+        return out;
+    }
+
+    /**
      * The subnet's broadcast address. The kernel's configured one is used when set; `ip addr add
      * 10.0.0.1/24` without `brd +` leaves it 0.0.0.0 (sending there reaches only ourselves), so then
      * it is computed from the prefix. /31 and /32 have none (RFC 3021).

@@ -105,7 +105,8 @@ class MeshSimulationTest {
             peers.add(new PeerConfig(n.key, n.mesh, ep, Optional.of(n.name)));
         }
         for (Node n : nodes) {
-            n.mesh_ = new Mesh(new MeshSettings(n.key, GOSSIP, lanDiscovery, peers));
+            List<dev.automesh.wg.IpPrefix> lan = n.segment == null ? List.of() : List.of(new dev.automesh.wg.IpPrefix(n.lanIp, 24));
+            n.mesh_ = new Mesh(new MeshSettings(n.key, GOSSIP, lanDiscovery, peers, lan));
             handle(n, n.mesh_.start(Map.of(), now));
             if (n != pub) handle(n, n.mesh_.onResolved(pub.key, List.of(new InetSocketAddress(pub.lanIp, pub.port)), now));
         }
@@ -122,6 +123,12 @@ class MeshSimulationTest {
                 Node to = byMesh(s.to().getAddress());
                 if (to != null && tunnelUp(n, to)) {
                     inFlight.add(() -> handle(to, to.mesh_.onDatagram(new InetSocketAddress(n.mesh, GOSSIP), s.message(), now)));
+                }
+                // Outside the tunnel, on the LAN segment (a LAN endpoint proving itself).
+                Node onLan = nodes.stream().filter(y -> y.lanIp.equals(s.to().getAddress()) && y.segment != null
+                        && y.segment.equals(n.segment)).findFirst().orElse(null);
+                if (onLan != null) {
+                    inFlight.add(() -> handle(onLan, onLan.mesh_.onDatagram(new InetSocketAddress(n.lanIp, GOSSIP), s.message(), now)));
                 }
             } else if (a instanceof Action.Broadcast b) {
                 for (Node to : nodes) {

@@ -47,7 +47,7 @@ class MeshTest {
             peerConfig("c", C, "10.9.0.4", null)));
 
     Mesh mesh(boolean lan) {
-        return new Mesh(new MeshSettings(ME, GOSSIP, lan, configs));
+        return new Mesh(new MeshSettings(ME, GOSSIP, lan, configs, List.of(new IpPrefix(ip("192.168.1.0"), 24))));
     }
 
     /** Starts, reads the device once, resolves pub's config endpoint; applies all Configure actions. */
@@ -69,6 +69,20 @@ class MeshTest {
             l.add(new TimedEndpoint(ep((String) endpointThenTime[i]), (Long) endpointThenTime[i + 1]));
         }
         return new Message.Announce(k.toBase64(), l);
+    }
+
+    /**
+     * A LanBroadcast from {@code from}, the Ping it makes us send there to prove it, and the Pong that
+     * comes back: the actions of the broadcast and the Pong, applied.
+     */
+    List<Action> lanProven(Mesh m, InetSocketAddress from, WgKey k, int port, long now) {
+        List<Action> out = new ArrayList<>(m.onDatagram(from, new Message.LanBroadcast(k.toBase64(), port), now));
+        assertTrue(sends(out).contains(new Action.Send(new InetSocketAddress(from.getAddress(), GOSSIP), new Message.Ping())),
+                "a LAN endpoint proves itself first: " + out);
+        assertTrue(updates(out).stream().noneMatch(u -> u.endpoint().isPresent()), "nothing moves before the proof");
+        out.addAll(m.onDatagram(from, new Message.Pong(), now));
+        dev.apply(out);
+        return out;
     }
 
     static List<Notice> notices(List<Action> actions) {
@@ -176,8 +190,8 @@ class MeshTest {
                 .filter(s -> s.message() instanceof Message.Announce).toList());
         assertEquals(1, only(out, Action.Persist.class).size());
 
-        // more than five: the five newest stay
-        m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.3:3", S0 - 1, "198.51.100.4:4", S0 - 2,
+        // more than five: the five newest stay (from the peer itself: one relay may fill only two slots)
+        m.onDatagram(gossipAt("10.9.0.4"), announce(C, "198.51.100.3:3", S0 - 1, "198.51.100.4:4", S0 - 2,
                 "198.51.100.5:5", S0 - 40, "198.51.100.6:6", S0 - 3), T0);
         assertEquals(List.of(S0 - 1, S0 - 2, S0 - 3, S0 - 5, S0 - 10),
                 m.persistentState().get(c).stream().map(TimedEndpoint::unixSeconds).toList());
@@ -218,13 +232,16 @@ class MeshTest {
         m.onDatagram(gossipAt("10.9.0.2"), announce(C,
                 "224.0.0.1:51820", S0, "0.0.0.0:51820", S0, "198.51.100.9:0", S0, "255.255.255.255:51820", S0,
                 "10.9.0.1:51820", S0, "10.9.0.3:51820", S0, // mesh addresses: never endpoints
-                "198.51.100.9:51820", S0 + 100_000, // far future
-                "198.51.100.10:51820", S0 + 60), T0); // slight skew is fine
-        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.10:51820"), S0 + 60)), m.persistentState().get(C.toBase64()));
+                "198.51.100.9:51820", S0 + 100_000, // far future: counts as now
+                "198.51.100.10:51820", S0 + 60, // beyond 10 s of skew: now too
+                "198.51.100.11:51820", S0 + 5), T0); // slight skew is fine
+        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.11:51820"), S0 + 5), new TimedEndpoint(ep("198.51.100.9:51820"), S0)),
+                m.persistentState().get(C.toBase64()), "and one relay fills at most two slots");
         MeshStatus.Counters k = m.status(T0).counters();
         assertEquals(1, k.badPubkeys());
         assertEquals(6, k.badEndpoints());
-        assertEquals(1, k.futureTimestamps());
+        assertEquals(2, k.futureTimestamps());
+        assertEquals(1, k.sourceCapped());
 
         // a huge list: only the five newest are kept
         Object[] big = new Object[2 * 60];
@@ -232,7 +249,7 @@ class MeshTest {
             big[2 * i] = "198.51.100." + (i + 1) + ":7000";
             big[2 * i + 1] = S0 - 1000 + i;
         }
-        m.onDatagram(gossipAt("10.9.0.2"), announce(B, big), T0);
+        m.onDatagram(gossipAt("10.9.0.3"), announce(B, big), T0); // from b itself: all five slots are its own
         assertEquals(List.of(S0 - 941, S0 - 942, S0 - 943, S0 - 944, S0 - 945),
                 m.persistentState().get(B.toBase64()).stream().map(TimedEndpoint::unixSeconds).toList());
     }
@@ -290,7 +307,7 @@ class MeshTest {
         dev.apply(out);
         assertEquals(ep("198.51.100.31:5000"), dev.peer(B).endpoint);
         // an older one waits for the current window (6 s), then goes before any retry
-        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.32:5000", S0 - 100), T0 + 2000));
+        dev.apply(m.onDatagram(gossipAt("10.9.0.4"), announce(B, "198.51.100.32:5000", S0 - 100), T0 + 2000));
         assertEquals(ep("198.51.100.31:5000"), dev.peer(B).endpoint);
         dev.apply(m.onTick(T0 + 6999));
         assertEquals(ep("198.51.100.31:5000"), dev.peer(B).endpoint);
@@ -418,7 +435,7 @@ class MeshTest {
         assertTrue(updates(m.onDevice(dev.snapshot(), T0 + 3000)).stream().noneMatch(u -> u.endpoint().isPresent()));
         assertEquals(State.CONNECTED, m.status(T0 + 20_000).peers().get(1).state());
         // next time it does not answer: probed 11 s after the Ping, freshest candidate first
-        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.23:3", S0 + 21), T0 + 21_000));
+        dev.apply(m.onDatagram(gossipAt("10.9.0.4"), announce(B, "198.51.100.23:3", S0 + 21), T0 + 21_000));
         assertEquals(State.CONNECTED, m.status(T0 + 31_999).peers().get(1).state());
         out = m.onTick(T0 + 32_000);
         dev.apply(out);
@@ -432,8 +449,7 @@ class MeshTest {
         Mesh m = started(true, T0);
         m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.1:1", S0), T0);
         InetSocketAddress from = new InetSocketAddress(ip("192.168.1.20"), GOSSIP);
-        List<Action> out = m.onDatagram(from, new Message.LanBroadcast(B.toBase64(), 51999), T0 + 1000);
-        dev.apply(out);
+        List<Action> out = lanProven(m, from, B, 51999, T0 + 1000);
         assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint, "a fresh LAN endpoint is tried at once, first");
         assertEquals(SourceKind.LAN, m.status(T0 + 1000).peers().get(1).candidates().get(0).source().kind());
 
@@ -479,7 +495,7 @@ class MeshTest {
         connect(B, "198.51.100.20:3333", S0);
         dev.apply(m.onDevice(dev.snapshot(), T0));
         InetSocketAddress from = new InetSocketAddress(ip("192.168.1.20"), GOSSIP);
-        dev.apply(m.onDatagram(from, new Message.LanBroadcast(B.toBase64(), 51999), T0 + 1000));
+        lanProven(m, from, B, 51999, T0 + 1000);
         assertEquals(ep("192.168.1.20:51999"), dev.peer(B).endpoint);
         // nothing comes back over the LAN within the window: back to the working endpoint
         dev.apply(m.onDevice(dev.snapshot(), T0 + 4000));
@@ -487,7 +503,8 @@ class MeshTest {
         dev.apply(m.onDevice(dev.snapshot(), T0 + 7000));
         assertEquals(ep("198.51.100.20:3333"), dev.peer(B).endpoint);
         assertEquals(30, dev.peer(B).keepalive);
-        assertTrue(m.status(T0 + 7000).peers().get(1).candidates().get(0).retryInMillis() > 0, "LAN backs off");
+        assertTrue(m.status(T0 + 7000).peers().get(1).candidates().stream()
+                .filter(c -> c.source().kind() == SourceKind.LAN).findFirst().orElseThrow().retryInMillis() > 0, "LAN backs off");
         dev.apply(m.onDevice(dev.snapshot(), T0 + 8000)); // WireGuard is back at the old endpoint
         assertEquals(SourceKind.WIREGUARD, m.status(T0 + 8000).peers().get(1).endpointSource().orElseThrow().kind(),
                 "the endpoint put back keeps its own source, not the LAN's");
