@@ -28,8 +28,9 @@ interface Brain {
     Map<String, List<TimedEndpoint>> table();
 
     /** The one place MeshSettings is built, so a change to its components is a one-line change here. */
-    static MeshSettings settings(WgKey own, int gossipPort, boolean lanDiscovery, List<PeerConfig> peers) {
-        return new MeshSettings(own, gossipPort, lanDiscovery, peers);
+    static MeshSettings settings(WgKey own, int gossipPort, boolean lanDiscovery, List<PeerConfig> peers,
+                                 List<dev.automesh.wg.IpPrefix> lanSubnets) {
+        return new MeshSettings(own, gossipPort, lanDiscovery, peers, lanSubnets);
     }
 
     /** The code under test. */

@@ -70,6 +70,19 @@ final class Net {
 
     InetSocketAddress lan(int node) { return new InetSocketAddress(lanIp[node], WG_PORT); }
 
+    /** The subnet of the node's LAN (a /24 per site), as the daemon reads it off its interfaces; none when public. */
+    java.util.List<dev.automesh.wg.IpPrefix> lanSubnet(int node) {
+        if (nat(node) == Nat.PUBLIC) return java.util.List.of();
+        byte[] b = lanIp[node].getAddress();
+        return java.util.List.of(new dev.automesh.wg.IpPrefix(ip(b[0] & 255, b[1] & 255, b[2] & 255, 0), 24));
+    }
+
+    /** The node on {@code from}'s own LAN that has this address, or null (a datagram outside the tunnels). */
+    Integer onSameLan(int from, InetAddress ip) {
+        Integer j = byLan.get(new InetSocketAddress(ip, WG_PORT));
+        return j != null && site[j] == site[from] && nat(j) != Nat.PUBLIC ? j : null;
+    }
+
     /** Where the rest of the world reaches this node's WireGuard (null behind a symmetric NAT: nowhere stable). */
     InetSocketAddress publicEndpoint(int node) {
         return switch (nat(node)) {

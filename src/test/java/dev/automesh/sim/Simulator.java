@@ -142,7 +142,7 @@ final class Simulator {
         up[i] = true;
         wg[i] = new SimWg(keys.get(i), Net.WG_PORT, n);
         brain[i] = wga[i] ? new WgaBrain(keys.get(i), GOSSIP_PORT, config)
-                : new Brain.Real(Brain.settings(keys.get(i), GOSSIP_PORT, f.lanSize() > 1, config));
+                : new Brain.Real(Brain.settings(keys.get(i), GOSSIP_PORT, f.lanSize() > 1, config, net.lanSubnet(i)));
         int gen = generation[i] = generation[i] + 1;
         call(i, 0, () -> brain[i].start(saved, now));
         for (int j = 0; j < n; j++) {
@@ -187,6 +187,10 @@ final class Simulator {
                 for (SimWg.PeerState p : wg[i].apply(c.updates(), k -> index.getOrDefault(k, -1))) sendData(i, p, null);
             } else if (a instanceof Action.Send s) {
                 Integer j = byMesh.get(s.to().getAddress());
+                if (j == null && s.to().getPort() == GOSSIP_PORT) { // to a LAN address, outside the tunnels
+                    sendOnLan(i, s.to().getAddress(), s.message());
+                    continue;
+                }
                 if (j == null || s.to().getPort() != GOSSIP_PORT) continue; // not a mesh address: nowhere to go
                 SimWg.PeerState p = wg[i].peers[j];
                 if (p == null || p.endpoint == null || !p.sessionValid(now)) {
@@ -209,6 +213,20 @@ final class Simulator {
                 }
             } // Persist: the table is read at shutdown; Notice: ignored
         }
+    }
+
+    /** A gossip datagram to a LAN address (the mesh's LAN proof Ping and its Pong): the LAN delivers it. */
+    private void sendOnLan(int i, InetAddress to, Message m) {
+        Integer j = net.onSameLan(i, to);
+        if (j == null || lost()) return;
+        stats.sent(i, (now - T0) / 1000, m, false);
+        InetSocketAddress from = new InetSocketAddress(net.lanIp[i], GOSSIP_PORT);
+        int dest = j;
+        pending++;
+        at(now + latency(), () -> {
+            pending--;
+            if (up[dest]) call(dest, 5, () -> brain[dest].onDatagram(from, m, now));
+        });
     }
 
     private long latency() {
