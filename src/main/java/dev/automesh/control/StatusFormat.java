@@ -70,7 +70,7 @@ public final class StatusFormat {
             sb.append(String.format("interface %s (%s), public key %s, listen port %d, gossip port %d%n", r.interfaceName(),
                     r.backend(), r.publicKey(), r.listenPort(), r.gossipPort()));
         } else {
-            sb.append(String.format("interface %s (%s), public key and listen port unknown until it appears, gossip port %d%n",
+            sb.append(String.format("interface %s, backend %s: public key and listen port unknown until it appears, gossip port %d%n",
                     r.interfaceName(), r.backend(), r.gossipPort()));
         }
         r.wireguardReadSeconds().ifPresent(s -> sb.append(String.format(

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class StatusSource {
     private final Config config;
-    private volatile String waitingReason = "looking for it";
+    private volatile String waitingReason = "checking whether it exists";
     private volatile AgentHandle live;
 
     StatusSource(Config config) {
