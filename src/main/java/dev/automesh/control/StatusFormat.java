@@ -13,9 +13,12 @@ public final class StatusFormat {
                 .field("schema", SCHEMA)
                 .field("interface", r.interfaceName())
                 .field("backend", r.backend())
-                .field("public_key", r.publicKey())
-                .field("listen_port", r.listenPort())
-                .field("gossip_port", r.gossipPort())
+                .field("state", r.state())
+                .fieldOrNull("waiting_reason", r.waiting().map(StatusReport.Waiting::reason));
+        // Unknown until the interface is first read: null rather than a key or port that is not ours.
+        if (r.deviceKnown()) j.field("public_key", r.publicKey()).field("listen_port", r.listenPort());
+        else j.fieldOrNull("public_key", Optional.empty()).fieldOrNull("listen_port", Optional.empty());
+        j.field("gossip_port", r.gossipPort())
                 .field("upnp", r.upnp()) // the port-mapping line; key kept for schema 1
                 .field("all_connected", r.exitStatus() == 0)
                 .fieldOrNull("wireguard_read_seconds", r.wireguardReadSeconds());
@@ -61,8 +64,16 @@ public final class StatusFormat {
     public static String text(StatusReport r) {
         StringBuilder sb = new StringBuilder();
         long up = r.peers().stream().filter(StatusReport.Peer::connected).count();
-        sb.append(String.format("interface %s (%s), public key %s, listen port %d, gossip port %d%n", r.interfaceName(),
-                r.backend(), r.publicKey(), r.listenPort(), r.gossipPort()));
+        r.waiting().ifPresent(w -> sb.append(String.format(w.gone()
+                ? "waiting for %s to come back: %s (the mesh state is kept; no tunnel works meanwhile)%n"
+                : "waiting for %s: %s%n", r.interfaceName(), w.reason())));
+        if (r.deviceKnown()) {
+            sb.append(String.format("interface %s (%s), public key %s, listen port %d, gossip port %d%n", r.interfaceName(),
+                    r.backend(), r.publicKey(), r.listenPort(), r.gossipPort()));
+        } else {
+            sb.append(String.format("interface %s, backend %s: public key and listen port unknown until it appears, gossip port %d%n",
+                    r.interfaceName(), r.backend(), r.gossipPort()));
+        }
         r.wireguardReadSeconds().ifPresent(s -> sb.append(String.format(
                 "wireguard: read in progress for %d s (the device does not answer; gossip goes on)%n", s)));
         sb.append("port mapping: ").append(r.upnp()).append('\n');
@@ -77,6 +88,10 @@ public final class StatusFormat {
             StringBuilder h = new StringBuilder("gossip guards:");
             c.hostile().forEach((k, v) -> h.append(' ').append(k.replace('_', ' ')).append(' ').append(v).append(','));
             sb.append(h, 0, h.length() - 1).append('\n');
+        }
+        if (!r.deviceKnown()) {
+            sb.append("peers: none connected until the interface appears\n");
+            return sb.toString();
         }
         sb.append(String.format("peers: %d of %d connected%n%n", up, r.peers().size()));
         sb.append(String.format("%-12s %-15s %-13s %-28s %-24s %-10s %s%n", "PEER", "ADDRESS", "STATE", "ENDPOINT", "FROM",

@@ -18,7 +18,8 @@ public record StatusReport(
         String upnp,
         Counters counters,
         List<Peer> peers,
-        Optional<Long> wireguardReadSeconds) {
+        Optional<Long> wireguardReadSeconds,
+        Optional<Waiting> waiting) {
 
     /** How long a WireGuard read must have taken to count as late in the report. */
     public static final long READ_LATE_SECONDS = 2;
@@ -29,9 +30,18 @@ public record StatusReport(
         this(interfaceName, backend, publicKey, listenPort, gossipPort, upnp, counters, peers, Optional.empty());
     }
 
+    /** A report of an agent whose interface is there. */
+    public StatusReport(String interfaceName, String backend, String publicKey, int listenPort, int gossipPort, String upnp,
+                        Counters counters, List<Peer> peers, Optional<Long> wireguardReadSeconds) {
+        this(interfaceName, backend, publicKey, listenPort, gossipPort, upnp, counters, peers, wireguardReadSeconds,
+                Optional.empty());
+    }
+
     /**
      * @param wireguardReadSeconds how long the WireGuard read in progress has taken, when that is late
      *                             (the device does not answer); empty otherwise
+     * @param waiting              present while the agent waits for its interface; publicKey is "" until the
+     *                             interface was first read
      */
     public StatusReport {
         Objects.requireNonNull(interfaceName);
@@ -41,6 +51,29 @@ public record StatusReport(
         Objects.requireNonNull(counters);
         peers = List.copyOf(peers);
         Objects.requireNonNull(wireguardReadSeconds);
+        Objects.requireNonNull(waiting);
+    }
+
+    /**
+     * The agent waits for its WireGuard interface: at start, before it ever appeared ({@code gone} false),
+     * or after it vanished ({@code gone} true: the mesh state is kept, and polled for its return).
+     *
+     * @param reason why the last attempt to use it failed, as WireGuard said
+     */
+    public record Waiting(String reason, boolean gone) {
+        public Waiting {
+            Objects.requireNonNull(reason);
+        }
+    }
+
+    /** "running", "waiting" (the interface has not appeared yet) or "interface gone". */
+    public String state() {
+        return waiting.map(w -> w.gone() ? "interface gone" : "waiting").orElse("running");
+    }
+
+    /** Whether the interface has been read at least once (its key and port are known). */
+    public boolean deviceKnown() {
+        return !publicKey.isEmpty();
     }
 
     /**
@@ -117,8 +150,11 @@ public record StatusReport(
         }
     }
 
-    /** 0 when every peer is connected, 1 otherwise: usable by scripts and health checks. */
+    /**
+     * 0 when every peer is connected, 1 otherwise (also while waiting for the interface: no tunnel works
+     * then): usable by scripts and health checks.
+     */
     public int exitStatus() {
-        return peers.stream().allMatch(Peer::connected) ? 0 : 1;
+        return waiting.isEmpty() && peers.stream().allMatch(Peer::connected) ? 0 : 1;
     }
 }

@@ -28,6 +28,34 @@ final class AddOns {
         this.services = List.copyOf(services);
     }
 
+    /**
+     * Starts what serves while the agent waits for its interface; a failure is logged, as in start().
+     *
+     * @return the ones started
+     */
+    static List<AgentService> startWaiting(List<AgentService> services, StatusSource status) {
+        List<AgentService> started = new ArrayList<>();
+        for (AgentService s : services) {
+            try {
+                if (s.startWaiting(status)) started.add(s);
+            } catch (Exception | LinkageError e) {
+                log.warn("{} did not start: {}", s.name(), e.getMessage());
+            }
+        }
+        return started;
+    }
+
+    /** Closes those at the very end (already closed when the agent ran: their close is idempotent). */
+    static void closeWaiting(List<AgentService> services) {
+        for (AgentService s : services) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                log.warn("closing {}: {}", s.name(), e.getMessage());
+            }
+        }
+    }
+
     void start(AgentHandle handle) {
         for (AgentService s : services) {
             starting.add(exec.submit(() -> {

@@ -58,6 +58,7 @@ public final class Agent {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final CompletableFuture<AgentHandle> started = new CompletableFuture<>();
+    private final StatusSource status;
     private volatile boolean stopping;
 
     public Agent(Config config, List<AgentService> services) {
@@ -78,6 +79,7 @@ public final class Agent {
         this.services = List.copyOf(services);
         this.opener = opener;
         this.clock = clock;
+        this.status = new StatusSource(config);
     }
 
     /** Asks a running (or still waiting) agent to stop; run() then cleans up and returns. Any thread. */
@@ -112,15 +114,26 @@ public final class Agent {
 
     private int runUntilStopped() throws InterruptedException {
         config.warnings().forEach(w -> log.warn("{}", w));
+        // The status socket opens now, so that waiting is reported as such, not as "no agent".
+        List<AgentService> early = AddOns.startWaiting(services, status);
+        try {
+            return waitThenRun();
+        } finally {
+            AddOns.closeWaiting(early);
+        }
+    }
+
+    private int waitThenRun() throws InterruptedException {
         Optional<InterfaceWait.Ready> ready;
         try {
             ready = InterfaceWait.await(config.wireguardBackend(), config.interfaceName(), opener,
-                    ms -> !stopRequested.await(ms, TimeUnit.MILLISECONDS), clock, log::info);
+                    ms -> !stopRequested.await(ms, TimeUnit.MILLISECONDS), clock, log::info, status::waiting);
         } catch (InterfaceWait.Fatal e) {
             log.error("{}", e.getMessage());
             return e.reason == WireGuardException.Reason.NOT_PERMITTED ? ExitCode.NOPERM : ExitCode.UNAVAILABLE;
         }
         if (ready.isEmpty()) return ExitCode.OK;
+        status.waiting("it is there; starting the mesh");
         try (Parts parts = new Parts(ready.get())) {
             return runWith(parts);
         }
@@ -199,6 +212,7 @@ public final class Agent {
                 p.gossip.transport().localAddress().getPort(), config.peers().size(),
                 p.store.map(s -> ", state file " + s.file()).orElse(""));
         AgentHandle handle = new LiveHandle(driver, p.loop, () -> stopping);
+        status.running(handle);
         p.addOns.start(handle);
         started.complete(handle);
 

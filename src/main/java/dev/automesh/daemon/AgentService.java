@@ -11,6 +11,16 @@ public interface AgentService extends AutoCloseable {
 
     void start(AgentHandle agent) throws Exception;
 
+    /**
+     * For an add-on that serves while the agent still waits for its interface (the status socket):
+     * called first, on the agent's thread, so it must be quick. start() follows once the agent runs.
+     *
+     * @return whether it started (and so is closed at the end even if the agent never ran)
+     */
+    default boolean startWaiting(StatusSource status) throws Exception {
+        return false;
+    }
+
     @Override
     void close();
 }

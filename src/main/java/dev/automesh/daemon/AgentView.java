@@ -22,6 +22,9 @@ public interface AgentView {
     /** False while the interface is gone (the agent keeps its state and waits for it). */
     boolean interfacePresent();
 
+    /** Why the interface cannot be read, while it is missing. */
+    Optional<String> missingReason();
+
     Optional<InetSocketAddress> externalEndpoint();
 
     /** How long the WireGuard read in flight has taken so far; empty when none is. */

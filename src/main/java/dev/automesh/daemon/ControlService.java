@@ -32,28 +32,46 @@ final class ControlService implements AgentService {
         return "status socket";
     }
 
+    /** Serves from the start, so that status says why the agent waits; the same socket serves it running. */
     @Override
-    public void start(AgentHandle agent) throws Exception {
-        Supplier<CompletableFuture<StatusReport>> source = () -> {
-            String u = upnp.get();
-            return agent.inspect(view -> StatusReports.build(view, u));
-        };
+    public synchronized boolean startWaiting(StatusSource status) throws Exception {
+        serve(status);
+        return true;
+    }
+
+    /** Started early already: nothing to do (the agent switched the source to itself). */
+    @Override
+    public synchronized void start(AgentHandle agent) throws Exception {
+        if (loop == null) serve(StatusSource.of(agent));
+    }
+
+    private void serve(StatusSource status) throws Exception {
+        Supplier<CompletableFuture<StatusReport>> source = () -> status.report(upnp.get());
         loop = new ControlLoop();
-        control = ControlServer.start(loop, agent.config().controlSocket(), source);
-        log.info("status socket {}", control.path());
-        if (agent.config().metricsAddress().isPresent()) {
-            metrics = MetricsServer.start(loop, agent.config().metricsAddress().get(), source);
-            log.info("metrics at http://{}/metrics", HostPort.format(metrics.address()));
+        try {
+            control = ControlServer.start(loop, status.config().controlSocket(), source);
+            log.info("status socket {}", control.path());
+            if (status.config().metricsAddress().isPresent()) {
+                metrics = MetricsServer.start(loop, status.config().metricsAddress().get(), source);
+                log.info("metrics at http://{}/metrics", HostPort.format(metrics.address()));
+            }
+        } catch (Exception | LinkageError e) {
+            close(); // a later start() may try again
+            throw e;
         }
     }
 
+    /** Idempotent: called at shutdown by the add-ons and again by the agent, which started it first. */
     @Override
-    public void close() {
+    public synchronized void close() {
         ControlServer c = control;
         if (c != null) c.close();
         MetricsServer m = metrics;
         if (m != null) m.close();
         ControlLoop l = loop;
         if (l != null) l.close();
+        control = null;
+        metrics = null;
+        loop = null;
     }
 }

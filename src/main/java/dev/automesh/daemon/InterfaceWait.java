@@ -45,6 +45,12 @@ final class InterfaceWait {
     /** @return the open interface with a key, or empty when stopped while waiting */
     static Optional<Ready> await(Backend backend, String iface, Opener opener, Sleeper sleeper,
                                  LongSupplier clockMillis, Consumer<String> info) throws Fatal, InterruptedException {
+        return await(backend, iface, opener, sleeper, clockMillis, info, reason -> {});
+    }
+
+    /** Also tells {@code waitingFor} each new reason it waits, as it happens (for `automesh status`). */
+    static Optional<Ready> await(Backend backend, String iface, Opener opener, Sleeper sleeper, LongSupplier clockMillis,
+                                 Consumer<String> info, Consumer<String> waitingFor) throws Fatal, InterruptedException {
         long start = clockMillis.getAsLong();
         String lastReason = null;
         while (true) {
@@ -80,6 +86,7 @@ final class InterfaceWait {
                 }
             }
             if (!reason.equals(lastReason)) {
+                waitingFor.accept(reason);
                 info.accept("waiting for WireGuard interface " + iface + ": " + reason
                         + " (retrying every " + RETRY_MILLIS / 1000 + " s)");
                 lastReason = reason;

@@ -41,6 +41,11 @@ final class LiveView implements AgentView {
     }
 
     @Override
+    public Optional<String> missingReason() {
+        return driver.missingReason();
+    }
+
+    @Override
     public Optional<InetSocketAddress> externalEndpoint() {
         return driver.externalEndpoint();
     }

@@ -277,6 +277,11 @@ final class MeshDriver implements WgWorker.Listener {
         return interfacePresent;
     }
 
+    /** Why the interface could not be read, while it is missing. */
+    Optional<String> missingReason() {
+        return interfacePresent ? Optional.empty() : Optional.ofNullable(lastReadError);
+    }
+
     Optional<InetSocketAddress> externalEndpoint() {
         return externalEndpoint;
     }

@@ -38,6 +38,7 @@ class InterfaceWaitTest {
     /** Each element: a WireGuardException to throw, or a device to return. */
     final Deque<Object> script = new ArrayDeque<>();
     final List<String> logs = new ArrayList<>();
+    final List<String> reasons = new ArrayList<>();
     final List<ScriptedWg> opened = new ArrayList<>();
     long now = 1_000_000;
     int sleeps;
@@ -53,7 +54,7 @@ class InterfaceWaitTest {
             assertEquals(InterfaceWait.RETRY_MILLIS, ms);
             now += ms;
             return ++sleeps < maxSleeps;
-        }, () -> now, logs::add);
+        }, () -> now, logs::add, reasons::add);
     }
 
     static WgDevice device(boolean withKey) {
@@ -74,6 +75,9 @@ class InterfaceWaitTest {
         assertTrue(logs.get(0).startsWith("waiting for WireGuard interface wg7: interface wg7 does not exist"), logs.get(0));
         assertTrue(logs.get(1).contains("no private key"), logs.get(1));
         assertEquals("WireGuard interface wg7 is ready after 14.0 s", logs.get(2));
+        // What `automesh status` says meanwhile: each reason once, as it changes, without the retry note.
+        assertEquals(List.of("interface wg7 does not exist",
+                "it has no private key yet (set one with wg set wg7 private-key FILE)"), reasons);
         // The keyless handles were closed, the returned one is open.
         assertTrue(opened.get(0).closed && opened.get(1).closed);
         assertFalse(opened.get(2).closed);
