@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   b 203.0.114.2 ──wan0── router 203.0.114.1 (miniupnpd: UPnP + NAT-PMP/PCP) ──br0 192.168.1.1/24── a .10
- *   c 192.168.2.10 ──lan0── router2 203.0.114.1 (miniupnpd: NAT-PMP/PCP only, UPnP off)
+ *   d 203.0.114.2 ──wan0── router2 203.0.114.1 (miniupnpd: NAT-PMP/PCP only, UPnP off) ──lan0 192.168.2.1/24── c .10
  * </pre>
  *
  * The chooser runs in its own JVM inside the LAN host's namespace ({@link PortMapProbeMain}).
@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 @Tag("real")
 class PortMapRealTest {
     private static final List<AutoCloseable> cleanup = new ArrayList<>();
-    private static Netns router, a, b, router2, c;
+    private static Netns router, a, b, router2, c, d;
     private static int probeCount;
 
     @BeforeAll
@@ -72,11 +72,15 @@ class PortMapRealTest {
 
             router2 = ns("q");
             c = ns("c");
+            d = ns("d");
             Sh.ok("ip", "link", "add", "lan0", "netns", router2.name(), "type", "veth", "peer", "name", "eth0", "netns", c.name());
-            router2.ok("ip", "link", "add", "wan0", "type", "veth", "peer", "name", "wanpeer");
+            Sh.ok("ip", "link", "add", "wan0", "netns", router2.name(), "type", "veth", "peer", "name", "eth0", "netns", d.name());
             router2.ok("ip", "addr", "add", "203.0.114.1/24", "dev", "wan0");
             router2.ok("ip", "addr", "add", "192.168.2.1/24", "dev", "lan0");
-            for (String l : List.of("wan0", "wanpeer", "lan0")) router2.ok("ip", "link", "set", l, "up");
+            for (String l : List.of("wan0", "lan0")) router2.ok("ip", "link", "set", l, "up");
+            router2.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+            d.ok("ip", "addr", "add", "203.0.114.2/24", "dev", "eth0");
+            d.ok("ip", "link", "set", "eth0", "up");
             c.ok("ip", "addr", "add", "192.168.2.10/24", "dev", "eth0");
             c.ok("ip", "link", "set", "eth0", "up");
             c.ok("ip", "route", "add", "default", "via", "192.168.2.1");
@@ -104,32 +108,52 @@ class PortMapRealTest {
     @ValueSource(strings = {"natpmp", "pcp"})
     void mapsReachableRenewsAndDeletes(String protocol) throws Exception {
         int port = protocol.equals("pcp") ? 40011 : 40010;
-        String rule = "th dport " + port + " dnat ip to 192.168.1.10:51820"; // @nh,72,8 0x11 before it: UDP
-        byte[] aPriv = privateKey(), bPriv = privateKey();
-        WireguardGo wa = wg(a), wb = wg(b);
-        uapi(wa.socket(), "set=1\nprivate_key=" + hex(aPriv) + "\nlisten_port=51820\npublic_key=" + hex(pub(bPriv))
-                + "\nallowed_ip=10.99.0.2/32\n\n");
-        a.ok("ip", "link", "set", "wg0", "up");
-        b.ok("ip", "link", "set", "wg0", "up");
-
         Probe p = probe(a, "protocols=" + protocol, "external=" + port, "listen=51820", "lease_s=2");
+        reachedRenewedAndDeleted(p, protocol, router, a, b, "192.168.1.10", port);
+    }
+
+    @Test
+    void routerWithoutUpnpFallsBackToNatPmpWhichIsReachableAndRenewed() throws Exception {
+        Probe p = probe(c, "protocols=upnp,natpmp", "external=40012", "listen=51820", "lease_s=2", "discovery_ms=500");
+        reachedRenewedAndDeleted(p, "natpmp", router2, c, d, "192.168.2.10", 40012);
+        assertTrue(p.log().contains("port mapping: upnp did not work, trying natpmp"), p.log());
+        assertTrue(p.log().contains("tried upnp: no UPnP Internet Gateway Device answered"), p.log());
+    }
+
+    /**
+     * With the probe in {@code lan} mapping {@code port} through {@code protocol} on {@code rtr}: the
+     * endpoint is announced and present at the router, a WireGuard handshake from the WAN host {@code wan}
+     * reaches {@code lan} through it, the 2 s lifetime is renewed (never lapses in 4 s), and SIGTERM
+     * deletes it at the router.
+     */
+    private static void reachedRenewedAndDeleted(Probe p, String protocol, Netns rtr, Netns lan, Netns wan, String lanIp, int port)
+            throws Exception {
+        String rule = "th dport " + port + " dnat ip to " + lanIp + ":51820";
+        byte[] lanPriv = privateKey(), wanPriv = privateKey();
+        WireguardGo wl = wg(lan), ww = wg(wan);
+        uapi(wl.socket(), "set=1\nprivate_key=" + hex(lanPriv) + "\nlisten_port=51820\npublic_key=" + hex(pub(wanPriv))
+                + "\nallowed_ip=10.99.0.2/32\n\n");
+        lan.ok("ip", "link", "set", "wg0", "up");
+        wan.ok("ip", "link", "set", "wg0", "up");
+
         String endpoint = p.await(l -> l.startsWith("ENDPOINT ") && !l.equals("ENDPOINT none"), 15_000).substring(9);
         assertEquals("203.0.114.1:" + port, endpoint, "external address from the protocol's own answer : granted port");
-        assertTrue(natRules().contains(rule), () -> "mapping at the router:\n" + natRules());
-        assertTrue(read(Miniupnpd.leaseFile(router)).contains("UDP:" + port + ":192.168.1.10:51820:"), read(Miniupnpd.leaseFile(router)));
+        p.await(l -> l.startsWith("STATUS " + protocol + " mapped"), 2_000);
+        assertTrue(natRules(rtr).contains(rule), () -> "mapping at the router:\n" + natRules(rtr));
+        assertTrue(read(Miniupnpd.leaseFile(rtr)).contains("UDP:" + port + ":" + lanIp + ":51820:"), read(Miniupnpd.leaseFile(rtr)));
 
-        // b has never talked to a: it only gets the endpoint the client reported.
-        uapi(wb.socket(), "set=1\nprivate_key=" + hex(bPriv) + "\npublic_key=" + hex(pub(aPriv)) + "\nendpoint=" + endpoint
+        // The WAN host has never talked to the LAN host: it only gets the endpoint the client reported.
+        uapi(ww.socket(), "set=1\nprivate_key=" + hex(wanPriv) + "\npublic_key=" + hex(pub(lanPriv)) + "\nendpoint=" + endpoint
                 + "\npersistent_keepalive_interval=1\nallowed_ip=10.99.0.1/32\n\n");
-        waitUntil(() -> !field(uapi(wb.socket(), "get=1\n\n"), "last_handshake_time_sec").equals("0")
-                && !field(uapi(wb.socket(), "get=1\n\n"), "last_handshake_time_sec").isEmpty(), 10_000,
-                () -> "no handshake from b to a via " + endpoint);
-        assertTrue(field(uapi(wa.socket(), "get=1\n\n"), "endpoint").startsWith("203.0.114.2:"), "a learned b's WAN address");
+        waitUntil(() -> !field(uapi(ww.socket(), "get=1\n\n"), "last_handshake_time_sec").equals("0")
+                && !field(uapi(ww.socket(), "get=1\n\n"), "last_handshake_time_sec").isEmpty(), 10_000,
+                () -> "no handshake from the WAN host via " + endpoint);
+        assertTrue(field(uapi(wl.socket(), "get=1\n\n"), "endpoint").startsWith("203.0.114.2:"), "the LAN host learned the WAN address");
 
         // Lifetime 2 s, renewed at half: watched for 4 s, the mapping never lapses and is renewed.
         long until = System.nanoTime() + 4_000_000_000L;
         while (System.nanoTime() < until) {
-            assertTrue(natRules().contains(rule), () -> "mapping lapsed instead of being renewed:\n" + p.log());
+            assertTrue(natRules(rtr).contains(rule), () -> "mapping lapsed instead of being renewed:\n" + p.log());
             Thread.sleep(250);
         }
         long statuses = p.log().lines().filter(l -> l.startsWith("STATUS " + protocol + " mapped")).count();
@@ -139,22 +163,9 @@ class PortMapRealTest {
         Netns.stop(p.process, 10_000);
         assertTrue(p.log().contains("CLOSED"), p.log());
         assertTrue(p.log().contains("deleted the mapping of UDP port " + port), p.log());
-        assertFalse(natRules().contains(rule), () -> "mapping deleted on SIGTERM:\n" + natRules());
-        wa.close();
-        wb.close();
-    }
-
-    @Test
-    void routerWithoutUpnpFallsBackToNatPmp() throws Exception {
-        Probe p = probe(c, "protocols=upnp,natpmp", "external=40012", "listen=51820", "lease_s=30", "discovery_ms=500");
-        assertEquals("203.0.114.1:40012", p.await(l -> l.startsWith("ENDPOINT 2"), 15_000).substring(9));
-        String status = p.await(l -> l.startsWith("STATUS natpmp mapped"), 2_000);
-        assertTrue(status.contains("tried upnp: no UPnP Internet Gateway Device answered"), status);
-        assertTrue(p.log().contains("port mapping: upnp did not work, trying natpmp"), p.log());
-        assertTrue(router2.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out()
-                .contains("th dport 40012 dnat ip to 192.168.2.10:51820"));
-        Netns.stop(p.process, 10_000);
-        assertFalse(router2.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out().contains("40012"));
+        assertFalse(natRules(rtr).contains(rule), () -> "mapping deleted on SIGTERM:\n" + natRules(rtr));
+        wl.close();
+        ww.close();
     }
 
     @ParameterizedTest
@@ -179,8 +190,8 @@ class PortMapRealTest {
 
     // ---- helpers ----
 
-    private static String natRules() {
-        return router.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out();
+    private static String natRules(Netns rtr) {
+        return rtr.ok("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").out();
     }
 
     private record Probe(Process process, Path logFile) {
