@@ -1,6 +1,7 @@
 package dev.automesh.daemon;
 
 import dev.automesh.config.Config;
+import dev.automesh.portmap.PmpClient;
 import dev.automesh.portmap.PortMapChooser;
 import dev.automesh.portmap.PortMapSettings;
 import dev.automesh.portmap.Protocol;
@@ -17,6 +18,9 @@ import org.slf4j.LoggerFactory;
  * port_mapping (PCP, NAT-PMP, UPnP IGD, in that order by default), and tells the mesh the public
  * endpoint the router grants. The protocol clients do their I/O on their own threads, never the
  * mesh's. If the interface comes back on another listen port, the mapping is moved to it.
+ *
+ * <p>With {@code ipv6 = true} and PCP among the protocols, a PCP client also keeps an IPv6 pinhole
+ * open to the WireGuard port on our global IPv6 address, at the IPv6 default gateway, if there is one.
  */
 final class PortMapService implements AgentService {
     static final long PORT_CHECK_SECONDS = 10;
@@ -28,6 +32,7 @@ final class PortMapService implements AgentService {
     });
     private final PortMapChooser.Factory clients;
     private volatile PortMapChooser chooser;
+    private volatile PmpClient pinhole;
     private volatile String startError;
     private volatile boolean closed;
 
@@ -35,8 +40,20 @@ final class PortMapService implements AgentService {
         this(PortMapChooser.realClients());
     }
 
+    private final PinholeFactory pinholes;
+
+    /** Creates the IPv6 pinhole client; the real one asks the IPv6 default gateway. */
+    interface PinholeFactory {
+        PmpClient create(PortMapSettings s);
+    }
+
     PortMapService(PortMapChooser.Factory clients) {
+        this(clients, s -> PmpClient.pinhole(s, PmpClient.ipv6DefaultGateway(), PmpClient.globalIpv6Source(), st -> { }));
+    }
+
+    PortMapService(PortMapChooser.Factory clients, PinholeFactory pinholes) {
         this.clients = clients;
+        this.pinholes = pinholes;
     }
 
     /**
@@ -75,6 +92,11 @@ final class PortMapService implements AgentService {
         PortMapChooser c = new PortMapChooser(settings.get(), agent::externalEndpoint, clients);
         chooser = c;
         c.start();
+        if (agent.config().ipv6() && settings.get().protocols().contains(Protocol.PCP)) {
+            PmpClient p = pinholes.create(settings.get());
+            pinhole = p;
+            p.start();
+        }
         return true;
     }
 
@@ -86,6 +108,8 @@ final class PortMapService implements AgentService {
             log.info("port mapping: WireGuard now listens on port {} (was {}): moving the mapping of UDP port {}", now,
                     c.settings().listenPort(), c.settings().externalPort());
             c.close(); // deletes the old mapping
+            PmpClient p = pinhole;
+            if (p != null) p.close();
             startFor(agent, now);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -97,7 +121,8 @@ final class PortMapService implements AgentService {
     /** One line for `automesh status`: the protocol in use, its state and lease. */
     String summary() {
         PortMapChooser c = chooser;
-        if (c != null) return c.summary();
+        PmpClient p = pinhole;
+        if (c != null) return c.summary() + (p == null ? "" : "; ipv6 pinhole: " + p.status().summary());
         String e = startError;
         return e != null ? "not started: " + e : "starting";
     }
@@ -110,5 +135,7 @@ final class PortMapService implements AgentService {
         portWatch.shutdownNow();
         PortMapChooser c = chooser;
         if (c != null) c.close();
+        PmpClient p = pinhole;
+        if (p != null) p.close();
     }
 }

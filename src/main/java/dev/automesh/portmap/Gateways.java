@@ -1,7 +1,9 @@
 package dev.automesh.portmap;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +33,58 @@ public final class Gateways {
     public static Optional<Route> ipv6() throws IOException {
         Path p = Path.of("/proc/net/ipv6_route");
         return Files.exists(p) ? defaultIpv6(Files.readAllLines(p)) : Optional.empty();
+    }
+
+    /**
+     * The IPv6 default gateway as an address to send to: a link-local next hop (the usual case, from
+     * router advertisements) carries its interface as scope.
+     */
+    public static Optional<InetAddress> ipv6Gateway() throws IOException {
+        Optional<Route> r = ipv6();
+        if (r.isEmpty()) return Optional.empty();
+        NetworkInterface ni = NetworkInterface.getByName(r.get().iface());
+        if (ni == null) return Optional.empty();
+        InetAddress g = r.get().gateway();
+        return Optional.of(g.isLinkLocalAddress() ? Inet6Address.getByAddress(null, g.getAddress(), ni) : g);
+    }
+
+    /** Our global IPv6 address on the interface of the IPv6 default route (which reaches {@code gateway}). */
+    public static Optional<InetAddress> globalIpv6On(InetAddress gateway) throws IOException {
+        NetworkInterface ni = gateway instanceof Inet6Address v6 && v6.getScopedInterface() != null ? v6.getScopedInterface()
+                : ipv6().map(r -> {
+                    try {
+                        return NetworkInterface.getByName(r.iface());
+                    } catch (IOException e) {
+                        return null;
+                    }
+                }).orElse(null);
+        return ni == null ? Optional.empty() : globalIpv6(ni.inetAddresses().toList());
+    }
+
+    /**
+     * The address a pinhole should open: a global unicast IPv6 address, else a unique-local one
+     * (fc00::/7); never link-local, loopback, multicast or IPv4.
+     */
+    static Optional<InetAddress> globalIpv6(List<InetAddress> addresses) {
+        InetAddress ula = null;
+        for (InetAddress a : addresses) {
+            if (!(a instanceof Inet6Address) || a.isLinkLocalAddress() || a.isLoopbackAddress() || a.isMulticastAddress()
+                    || a.isAnyLocalAddress() || a.isSiteLocalAddress()) continue;
+            if ((a.getAddress()[0] & 0xfe) == 0xfc) {
+                if (ula == null) ula = a;
+                continue;
+            }
+            return Optional.of(withoutScope(a));
+        }
+        return Optional.ofNullable(ula).map(Gateways::withoutScope);
+    }
+
+    private static InetAddress withoutScope(InetAddress a) {
+        try {
+            return InetAddress.getByAddress(a.getAddress());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes are always an address
+        }
     }
 
     /**

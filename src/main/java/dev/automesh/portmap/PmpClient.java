@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * granted lifetime, deletes on close. Its own thread does all the I/O; failures back off and are
  * logged once per change. Replies are untrusted: a bad one is rejected with a reason and the client
  * keeps waiting for a good one until the try times out.
+ *
+ * <p>{@link #pinhole} makes the IPv6 variant: a PCP MAP for our WireGuard port on our own global IPv6
+ * address, sent from that address to the IPv6 gateway, which opens a firewall pinhole without NAT
+ * (RFC 6887 §11: the internal address is the address itself, the assigned external address equals it).
  */
 public final class PmpClient implements PortMapper {
     private static final Logger log = LoggerFactory.getLogger(PmpClient.class);
@@ -38,9 +42,15 @@ public final class PmpClient implements PortMapper {
         Optional<InetSocketAddress> find() throws IOException;
     }
 
+    /** The address to send from, which a pinhole opens: our global IPv6 address facing the gateway. */
+    public interface SourceFinder {
+        Optional<InetAddress> find(InetSocketAddress gateway) throws IOException;
+    }
+
     private final Protocol protocol;
     private final PortMapSettings settings;
     private final GatewayFinder finder;
+    private final Optional<SourceFinder> pinholeSource;
     private final Consumer<Optional<InetSocketAddress>> onExternalEndpoint;
     private final Consumer<PortMapStatus> onStatus;
     private final ScheduledThreadPoolExecutor executor;
@@ -63,6 +73,21 @@ public final class PmpClient implements PortMapper {
 
     public PmpClient(Protocol protocol, PortMapSettings settings, GatewayFinder finder,
             Consumer<Optional<InetSocketAddress>> onExternalEndpoint, Consumer<PortMapStatus> onStatus) {
+        this(protocol, settings, finder, Optional.empty(), onExternalEndpoint, onStatus);
+    }
+
+    /**
+     * A PCP client keeping an IPv6 pinhole open to our WireGuard port on the address {@code source}
+     * finds, through the gateway {@code finder} finds. Nothing is announced: the address is our own.
+     */
+    public static PmpClient pinhole(PortMapSettings settings, GatewayFinder finder, SourceFinder source,
+            Consumer<PortMapStatus> onStatus) {
+        return new PmpClient(Protocol.PCP, settings, finder, Optional.of(source), ep -> { }, onStatus);
+    }
+
+    private PmpClient(Protocol protocol, PortMapSettings settings, GatewayFinder finder, Optional<SourceFinder> pinholeSource,
+            Consumer<Optional<InetSocketAddress>> onExternalEndpoint, Consumer<PortMapStatus> onStatus) {
+        this.pinholeSource = Objects.requireNonNull(pinholeSource);
         if (protocol != Protocol.NATPMP && protocol != Protocol.PCP) throw new IllegalArgumentException(protocol + " is not NAT-PMP or PCP");
         this.protocol = protocol;
         this.settings = Objects.requireNonNull(settings);
@@ -72,7 +97,7 @@ public final class PmpClient implements PortMapper {
         this.status = PortMapStatus.initial(protocol);
         RNG.nextBytes(nonce);
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "automesh-" + protocol.label());
+            Thread t = new Thread(r, "automesh-" + protocol.label() + (pinholeSource.isPresent() ? "6" : ""));
             t.setDaemon(true);
             return t;
         });
@@ -83,6 +108,16 @@ public final class PmpClient implements PortMapper {
     /** The IPv4 default gateway's port 5351, from the routing table. */
     public static GatewayFinder defaultGateway() {
         return () -> Gateways.ipv4().map(r -> new InetSocketAddress(r.gateway(), NatPmp.PORT));
+    }
+
+    /** The IPv6 default gateway's PCP port (scoped to its interface when link-local), from the routing table. */
+    public static GatewayFinder ipv6DefaultGateway() {
+        return () -> Gateways.ipv6Gateway().map(g -> new InetSocketAddress(g, Pcp.PORT));
+    }
+
+    /** Our global IPv6 address on the interface that reaches {@code gateway}. */
+    public static SourceFinder globalIpv6Source() {
+        return gateway -> Gateways.globalIpv6On(gateway.getAddress());
     }
 
     @Override
@@ -143,14 +178,26 @@ public final class PmpClient implements PortMapper {
             if (gateway == null) {
                 Optional<InetSocketAddress> g = finder.find();
                 if (g.isEmpty()) {
-                    fail(PortMapStatus.State.NO_GATEWAY, "no IPv4 default route, so no gateway to ask");
+                    fail(PortMapStatus.State.NO_GATEWAY, "no IPv" + (pinholeSource.isPresent() ? 6 : 4)
+                            + " default route, so no gateway to ask");
                     return;
                 }
+                Optional<InetAddress> source = Optional.empty();
+                if (pinholeSource.isPresent()) {
+                    source = pinholeSource.get().find(g.get());
+                    if (source.isEmpty()) {
+                        fail(PortMapStatus.State.NO_GATEWAY, "no global IPv6 address on the interface to "
+                                + g.get().getAddress().getHostAddress() + ", so no pinhole to open");
+                        return;
+                    }
+                }
                 gateway = g.get();
-                socket = new DatagramSocket();
+                socket = new DatagramSocket(source.map(a -> new InetSocketAddress(a, 0)).orElse(null));
                 socket.connect(gateway);
             }
-            int ask = mapped.map(InetSocketAddress::getPort).orElse(settings.externalPort());
+            // A pinhole has no NAT: the external port is the internal one.
+            int wanted = pinholeSource.isPresent() ? settings.listenPort() : settings.externalPort();
+            int ask = mapped.map(InetSocketAddress::getPort).orElse(wanted);
             Granted g = map(ask, settings.upnp().lease().toSeconds());
             succeed(g);
         } catch (PortMapException e) {
@@ -173,8 +220,14 @@ public final class PmpClient implements PortMapper {
             return new Granted(new InetSocketAddress(a.address(), m.externalPort()), m.lifetime(), m.epoch());
         }
         InetAddress self = socket.getLocalAddress();
-        Pcp.Mapping m = exchange(Pcp.mapRequest(nonce, self, internal, externalPort, lifetime),
-                (d, n) -> Pcp.decodeMap(d, n, nonce, internal, false));
+        Pcp.Mapping m = exchange(Pcp.mapRequest(nonce, self, internal, externalPort, lifetime), (d, n) -> {
+            Pcp.Mapping r = Pcp.decodeMap(d, n, nonce, internal, false);
+            if (pinholeSource.isPresent() && !(r.externalAddress() instanceof java.net.Inet6Address)) {
+                throw PortMapException.malformed("PCP reply to an IPv6 pinhole request grants the IPv4 address "
+                        + r.externalAddress().getHostAddress() + "; ignored");
+            }
+            return r;
+        });
         return new Granted(new InetSocketAddress(m.externalAddress(), m.externalPort()), m.lifetime(), m.epoch());
     }
 
@@ -237,7 +290,13 @@ public final class PmpClient implements PortMapper {
             gatewayRestarts++;
             log.warn("{}: gateway {} restarted (its epoch went back to {} s): the mapping was made again", name(), where(), g.epoch());
         }
-        if (!key.equals(lastLogged)) {
+        if (!key.equals(lastLogged) && pinholeSource.isPresent()) {
+            lastLogged = key;
+            log.info("{}: gateway {} lets UDP to {} in to our port {} for {} s, renewed at half{}", name(), where(),
+                    PortMapStatus.hostPort(g.external().getAddress(), g.external().getPort()), settings.listenPort(), g.lifetime(),
+                    g.external().getAddress().equals(socket.getLocalAddress()) ? "" : " (our address is "
+                            + socket.getLocalAddress().getHostAddress() + ": the gateway translates it)");
+        } else if (!key.equals(lastLogged)) {
             lastLogged = key;
             String granted = g.external().getPort() == settings.externalPort() ? ""
                     : " (asked for " + settings.externalPort() + ", the gateway granted " + g.external().getPort() + ")";
@@ -261,7 +320,11 @@ public final class PmpClient implements PortMapper {
         String key = state + " " + reason;
         if (!key.equals(lastLogged)) {
             lastLogged = key;
-            log.warn("{}: {} (retrying with backoff, next try in {} s)", name(), reason, delay.toMillis() / 1000.0);
+            if (pinholeSource.isPresent() && state == PortMapStatus.State.NO_GATEWAY) {
+                log.info("{}: {} (looking again in {} s)", name(), reason, delay.toMillis() / 1000.0); // IPv4-only is normal
+            } else {
+                log.warn("{}: {} (retrying with backoff, next try in {} s)", name(), reason, delay.toMillis() / 1000.0);
+            }
         }
         if (state == PortMapStatus.State.NO_GATEWAY) forgetGateway(); // the route may change meanwhile
         schedule(delay);
@@ -336,10 +399,10 @@ public final class PmpClient implements PortMapper {
     }
 
     private String where() {
-        return gateway == null ? "(no gateway)" : gateway.getAddress().getHostAddress() + ":" + gateway.getPort();
+        return gateway == null ? "(no gateway)" : PortMapStatus.hostPort(gateway.getAddress(), gateway.getPort());
     }
 
     private String name() {
-        return protocol == Protocol.PCP ? "PCP" : "NAT-PMP";
+        return pinholeSource.isPresent() ? "PCP IPv6 pinhole" : protocol == Protocol.PCP ? "PCP" : "NAT-PMP";
     }
 }

@@ -38,10 +38,15 @@ public record PortMapStatus(Protocol protocol, State state, Optional<String> gat
     public String summary() {
         StringBuilder sb = new StringBuilder(protocol.label()).append(' ').append(state.name().toLowerCase());
         gateway.ifPresent(g -> sb.append(" gateway=").append(g));
-        externalEndpoint.ifPresent(e -> sb.append(" external=").append(e.getAddress().getHostAddress()).append(':').append(e.getPort()));
+        externalEndpoint.ifPresent(e -> sb.append(" external=").append(hostPort(e.getAddress(), e.getPort())));
         leaseExpiry.ifPresent(t -> sb.append(" lease_until=").append(t));
         lastError.ifPresent(e -> sb.append(" error=\"").append(e).append('"'));
         if (failures > 0) sb.append(" failures=").append(failures);
         return sb.toString();
+    }
+
+    /** "192.0.2.1:51820", or "[2001:db8::1]:51820" for IPv6. */
+    static String hostPort(java.net.InetAddress a, int port) {
+        return (a instanceof java.net.Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress()) + ":" + port;
     }
 }

@@ -2,13 +2,11 @@ package dev.automesh.upnp;
 
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +59,7 @@ public final class UpnpForwarder implements AutoCloseable {
     private Optional<InetSocketAddress> reported = Optional.empty();
     private int failures;
     private String lastLogged = "";
-    private Optional<String> pinholeState = Optional.empty();
-    private Optional<Soap.Service> firewall;
-    private String pinholeId;
-    private String lastPinholeLogged = "";
+    private final UpnpPinhole pinhole;
     private ScheduledFuture<?> next;
 
     public UpnpForwarder(UpnpSettings settings, Consumer<Optional<InetSocketAddress>> onExternalEndpoint) {
@@ -75,6 +70,7 @@ public final class UpnpForwarder implements AutoCloseable {
     public UpnpForwarder(UpnpSettings settings, Consumer<Optional<InetSocketAddress>> onExternalEndpoint,
             Consumer<UpnpStatus> onStatus) {
         this.settings = Objects.requireNonNull(settings);
+        this.pinhole = new UpnpPinhole(settings);
         this.onExternalEndpoint = Objects.requireNonNull(onExternalEndpoint);
         this.onStatus = Objects.requireNonNull(onStatus);
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -150,7 +146,7 @@ public final class UpnpForwarder implements AutoCloseable {
             addMapping();
             InetSocketAddress external = externalEndpoint();
             report(Optional.of(external)); // at once: the pinhole below may take a discovery timeout
-            if (settings.ipv6()) pinhole();
+            if (settings.ipv6()) pinhole.keepOpen(localInterface);
             succeed(external);
         } catch (UpnpException e) {
             boolean unreachable = e.code().isEmpty();
@@ -188,8 +184,7 @@ public final class UpnpForwarder implements AutoCloseable {
             gateway = g;
             localAddress = (Inet4Address) r.localAddress();
             localInterface = r.nif();
-            firewall = null;
-            pinholeId = null;
+            pinhole.forget();
             return true;
         }
         if (last != null) throw last;
@@ -257,69 +252,11 @@ public final class UpnpForwarder implements AutoCloseable {
         return out;
     }
 
-    private void pinhole() {
-        try {
-            Optional<Inet6Address> v6 = globalIpv6(localInterface);
-            if (v6.isEmpty()) {
-                pinholeLog("no global IPv6 address on " + localInterface.getName(), "UPnP: no global IPv6 address on "
-                        + localInterface.getName() + ", no IPv6 pinhole opened");
-                return;
-            }
-            if (firewall == null) {
-                // Over IPv6 on purpose: the router opens pinholes only for the address the request comes from.
-                Optional<String> location;
-                try {
-                    location = Ssdp.searchV6(localInterface, v6.get(), Soap.IPV6_FIREWALL_PREFIX + "1", settings.discoveryTimeout());
-                } catch (IOException e) {
-                    throw UpnpException.io("IPv6 SSDP discovery", "[ff02::c]:1900 on " + localInterface.getName(), e);
-                }
-                firewall = location.isEmpty() ? Optional.empty()
-                        : Soap.findService(location.get(), Soap.IPV6_FIREWALL_PREFIX, settings.httpTimeout());
-            }
-            if (firewall.isEmpty()) {
-                pinholeLog("unsupported by router", "UPnP: the router offers no IPv6 firewall control (no WANIPv6FirewallControl "
-                        + "answered over IPv6 on " + localInterface.getName() + "), so no IPv6 pinhole for UDP port "
-                        + settings.listenPort() + "; IPv6 peers must reach us another way");
-                return;
-            }
-            long lease = Math.min(86400, settings.lease().toSeconds());
-            if (pinholeId != null) {
-                try {
-                    Soap.call(firewall.get(), "UpdatePinhole", args("UniqueID", pinholeId, "NewLeaseTime", Long.toString(lease)), settings.httpTimeout());
-                } catch (UpnpException e) {
-                    if (e.code().orElse(0) != 704) throw e;
-                    pinholeId = null; // the router forgot it (reboot): open it again
-                }
-            }
-            if (pinholeId == null) {
-                Map<String, String> r = Soap.call(firewall.get(), "AddPinhole", args("RemoteHost", "", "RemotePort", "0",
-                        "InternalClient", compact(v6.get()), "InternalPort", Integer.toString(settings.listenPort()),
-                        "Protocol", "17", "LeaseTime", Long.toString(lease)), settings.httpTimeout());
-                pinholeId = r.get("UniqueID");
-                if (pinholeId == null) throw new UpnpException("AddPinhole answer carries no UniqueID", Optional.empty(), null);
-            }
-            pinholeLog("open [" + compact(v6.get()) + "]:" + settings.listenPort() + " id=" + pinholeId,
-                    "UPnP: IPv6 pinhole open for UDP [" + compact(v6.get()) + "]:" + settings.listenPort() + " (id " + pinholeId + ")");
-        } catch (UpnpException e) {
-            String via = firewall == null || firewall.isEmpty() ? "" : " (via " + firewall.get().controlUrl() + ")";
-            pinholeLog("failed: " + e.getMessage(), "UPnP: IPv6 pinhole" + via + ": " + e.getMessage());
-        }
-    }
-
-    private void pinholeLog(String state, String message) {
-        pinholeState = Optional.of(state);
-        if (!state.equals(lastPinholeLogged)) {
-            lastPinholeLogged = state;
-            if (state.startsWith("open")) log.info(message);
-            else log.warn(message);
-        }
-    }
-
     private void succeed(InetSocketAddress external) {
         failures = 0;
         Optional<Instant> expiry = permanentLease ? Optional.empty() : Optional.of(Instant.now().plus(settings.lease()));
         setStatus(new UpnpStatus(UpnpStatus.State.MAPPED, Optional.of(routerName()), Optional.of(localAddress),
-                Optional.of(external), expiry, pinholeState, Optional.empty(), 0));
+                Optional.of(external), expiry, pinhole.state(), Optional.empty(), 0));
         String key = "MAPPED " + external + " " + localAddress + " " + permanentLease;
         if (!key.equals(lastLogged)) {
             lastLogged = key;
@@ -346,7 +283,7 @@ public final class UpnpForwarder implements AutoCloseable {
         UpnpStatus previous = status;
         setStatus(new UpnpStatus(state, gateway == null ? Optional.empty() : Optional.of(routerName()),
                 gateway == null ? Optional.empty() : Optional.of(localAddress), Optional.empty(),
-                Optional.empty(), pinholeState, Optional.of(reason), failures));
+                Optional.empty(), pinhole.state(), Optional.of(reason), failures));
         String key = state + " " + reason;
         if (!key.equals(lastLogged)) {
             lastLogged = key;
@@ -412,14 +349,7 @@ public final class UpnpForwarder implements AutoCloseable {
             }
             mapped = false;
         }
-        if (firewall != null && firewall.isPresent() && pinholeId != null) {
-            try {
-                Soap.call(firewall.get(), "DeletePinhole", args("UniqueID", pinholeId), settings.httpTimeout());
-            } catch (UpnpException e) {
-                log.warn("UPnP: could not delete IPv6 pinhole {}: {}", pinholeId, e.getMessage());
-            }
-            pinholeId = null;
-        }
+        pinhole.delete();
         report(Optional.empty()); // a listen-port move must not leave the old endpoint announced
         setStatus(new UpnpStatus(UpnpStatus.State.CLOSED, s.router(), s.localAddress(), Optional.empty(), Optional.empty(),
                 Optional.empty(), s.lastError(), 0));
@@ -432,56 +362,6 @@ public final class UpnpForwarder implements AutoCloseable {
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0);
-    }
-
-    private static Map<String, String> args(String... kv) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
-        return m;
-    }
-
-    /**
-     * RFC 5952 text form (2001:db8::10): Java's is uncompressed, and miniupnpd compares InternalClient
-     * with the requester's address as text.
-     */
-    static String compact(Inet6Address a) {
-        byte[] b = a.getAddress();
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        int bestStart = -1, bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) { i++; continue; }
-            int j = i;
-            while (j < 8 && g[j] == 0) j++;
-            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
-            sb.append(Integer.toHexString(g[i]));
-        }
-        return sb.toString();
-    }
-
-    private static Optional<Inet6Address> globalIpv6(NetworkInterface nif) {
-        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-            if (a instanceof Inet6Address v6 && !v6.isLinkLocalAddress() && !v6.isLoopbackAddress()
-                    && !v6.isSiteLocalAddress() && !v6.isMulticastAddress()) {
-                try {
-                    // Without the "%eth0" scope suffix, which routers reject in InternalClient.
-                    return Optional.of((Inet6Address) InetAddress.getByAddress(v6.getAddress()));
-                } catch (java.net.UnknownHostException e) {
-                    throw new IllegalStateException(e); // 16 bytes are always a valid address
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     private static String interfaceNames() {

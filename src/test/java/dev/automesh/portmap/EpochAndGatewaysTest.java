@@ -47,6 +47,15 @@ class EpochAndGatewaysTest {
     }
 
     @Test
+    void aPinholeOpensOurGlobalIpv6AddressElseAUniqueLocalOne() throws Exception {
+        InetAddress ll = InetAddress.getByName("fe80::10"), ula = InetAddress.getByName("fd00::10"),
+                global = InetAddress.getByName("2001:db8:2::10"), v4 = InetAddress.getByName("192.168.1.10");
+        assertEquals(Optional.of(global), Gateways.globalIpv6(List.of(v4, ll, ula, global)));
+        assertEquals(Optional.of(ula), Gateways.globalIpv6(List.of(ll, ula, v4)));
+        assertEquals(Optional.empty(), Gateways.globalIpv6(List.of(ll, v4, InetAddress.getByName("::1"), InetAddress.getByName("ff05::1"))));
+    }
+
+    @Test
     void readsThisMachinesTablesWithoutFailing() throws Exception {
         Gateways.ipv4();
         Gateways.ipv6();

@@ -12,7 +12,8 @@ import java.util.Map;
  * per change and {@code CLOSED} after SIGTERM closed it as the daemon does.
  *
  * <p>Arguments {@code key=value}: protocols (comma-separated), external, listen, lease_s, discovery_ms,
- * retry_min_ms, retry_max_ms.
+ * retry_min_ms, retry_max_ms; {@code pinhole=true} runs the IPv6 pinhole client instead (as the daemon
+ * does with ipv6 = true), on the real IPv6 default gateway and our global address.
  */
 public final class PortMapProbeMain {
     private PortMapProbeMain() {}
@@ -27,17 +28,32 @@ public final class PortMapProbeMain {
                         Duration.ofMillis(Long.parseLong(a.getOrDefault("retry_min_ms", "5000"))),
                         Duration.ofMillis(Long.parseLong(a.getOrDefault("retry_max_ms", "300000"))));
         PortMapSettings s = PortMapSettings.defaults(Arrays.stream(a.get("protocols").split(",")).map(Protocol::parse).toList(), u);
-        PortMapChooser c = new PortMapChooser(s, ep -> line("ENDPOINT " + ep.map(e -> e.getAddress().getHostAddress() + ":" + e.getPort())
-                .orElse("none")), PortMapChooser.realClients());
+        java.util.function.Supplier<String> summary;
+        AutoCloseable closer;
+        if (Boolean.parseBoolean(a.getOrDefault("pinhole", "false"))) {
+            PmpClient p = PmpClient.pinhole(s, PmpClient.ipv6DefaultGateway(), PmpClient.globalIpv6Source(), st -> { });
+            summary = () -> p.status().summary();
+            closer = p;
+            p.start();
+        } else {
+            PortMapChooser c = new PortMapChooser(s, ep -> line("ENDPOINT " + ep.map(e -> e.getAddress().getHostAddress() + ":"
+                    + e.getPort()).orElse("none")), PortMapChooser.realClients());
+            summary = c::summary;
+            closer = c;
+            c.start();
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            c.close();
-            line("STATUS " + c.summary());
+            try {
+                closer.close();
+            } catch (Exception e) {
+                line("CLOSE FAILED " + e);
+            }
+            line("STATUS " + summary.get());
             line("CLOSED");
         }));
-        c.start();
         String last = "";
         while (true) {
-            String now = c.summary();
+            String now = summary.get();
             if (!now.equals(last)) {
                 line("STATUS " + now);
                 last = now;

@@ -72,11 +72,11 @@ class UpnpPartsTest {
 
     @Test
     void ipv6TextIsCompact() throws Exception {
-        assertEquals("2001:db8:1::10", UpnpForwarder.compact((java.net.Inet6Address) InetAddress.getByName("2001:db8:1:0:0:0:0:10")));
-        assertEquals("::1", UpnpForwarder.compact((java.net.Inet6Address) InetAddress.getByName("::1")));
-        assertEquals("2001:db8:0:1:1:1:1:1", UpnpForwarder.compact((java.net.Inet6Address) InetAddress.getByName("2001:db8:0:1:1:1:1:1")));
-        assertEquals("2001:0:0:1::1", UpnpForwarder.compact((java.net.Inet6Address) InetAddress.getByName("2001:0:0:1:0:0:0:1")));
-        assertEquals("fe80::", UpnpForwarder.compact((java.net.Inet6Address) InetAddress.getByName("fe80::")));
+        assertEquals("2001:db8:1::10", UpnpPinhole.compact((java.net.Inet6Address) InetAddress.getByName("2001:db8:1:0:0:0:0:10")));
+        assertEquals("::1", UpnpPinhole.compact((java.net.Inet6Address) InetAddress.getByName("::1")));
+        assertEquals("2001:db8:0:1:1:1:1:1", UpnpPinhole.compact((java.net.Inet6Address) InetAddress.getByName("2001:db8:0:1:1:1:1:1")));
+        assertEquals("2001:0:0:1::1", UpnpPinhole.compact((java.net.Inet6Address) InetAddress.getByName("2001:0:0:1:0:0:0:1")));
+        assertEquals("fe80::", UpnpPinhole.compact((java.net.Inet6Address) InetAddress.getByName("fe80::")));
     }
 
     @Test
