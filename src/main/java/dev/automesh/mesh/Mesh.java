@@ -331,8 +331,12 @@ public final class Mesh {
         desk.drive(nowMillis, out);
     }
 
-    /** Swaps tables with a peer that just connected, at once rather than waiting for the next change. */
+    /**
+     * Swaps tables with a peer that just connected, at once rather than waiting for the next change,
+     * and pings it: the Pong tells whether it is automesh (its Capabilities) and times the round trip.
+     */
     private void swapTables(PeerPath p, Out out) {
+        out.send(p.gossipAddress(), new Message.Ping());
         out.send(p.gossipAddress(), new Message.Request());
         table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
     }

@@ -92,6 +92,8 @@ final class PeerPath {
     private long downSinceMillis;
     /** RelayPaths drives it: judge and move are not called, the endpoint is the relay's loopback. */
     private boolean relayed;
+    /** The last handshake made over a relay since lost: it says nothing about a direct path. */
+    private long relayHandshakeS;
 
     PeerPath(PeerConfig config, String ownB64, int gossipPort) {
         this.config = config;
@@ -376,6 +378,7 @@ final class PeerPath {
     /** Back from the relay, not connected: probe direct candidates again. */
     void resumeProbing(long nowMillis) {
         relayed = false;
+        relayHandshakeS = link.handshakeS();
         state = State.PROBING;
         current = null;
         keepalive = -1;
@@ -406,7 +409,7 @@ final class PeerPath {
 
     /** A live session from which something was received lately (or that answered our Ping). */
     boolean connected(long nowMillis) {
-        return link.live(nowMillis) && !silent(nowMillis);
+        return link.live(nowMillis) && !silent(nowMillis) && (relayed || link.handshakeS() > relayHandshakeS);
     }
 
     /** Nothing received for a while although both sides send keepalives: the path is dead (a NAT remap). */

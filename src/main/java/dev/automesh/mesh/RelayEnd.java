@@ -1,9 +1,6 @@
 package dev.automesh.mesh;
 
-import dev.automesh.crypto.WgKey;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
-import java.util.Map;
 
 /** The relay state of one peer we cannot reach directly, on our end of the pair. Only RelayPaths touches it. */
 final class RelayEnd {
@@ -47,8 +44,6 @@ final class RelayEnd {
     /** For the notice: how long without a direct handshake, and how many candidates were tried. */
     long noDirectSeconds;
     int triedCandidates;
-    /** Relays that failed or refused for this peer, until when they are skipped. */
-    final Map<WgKey, Long> badUntil = new HashMap<>();
 
     RelayEnd(PeerPath peer, boolean initiator) {
         this.peer = peer;
@@ -58,10 +53,5 @@ final class RelayEnd {
     void to(Phase p, long nowMillis) {
         phase = p;
         phaseSinceMillis = nowMillis;
-    }
-
-    boolean skipped(PeerPath relay, long nowMillis) {
-        Long until = badUntil.get(relay.key());
-        return until != null && until > nowMillis;
     }
 }

@@ -61,6 +61,8 @@ final class RelayPaths {
     /** Per peer: how many probe steps the backoff has taken (kept across relay sessions: no flapping). */
     private final Map<WgKey, Integer> probeLevel = new HashMap<>();
     private final Map<WgKey, Long> directSince = new HashMap<>();
+    /** Per peer, the relays that failed or refused for it, until when they are skipped. */
+    private final Map<WgKey, Map<WgKey, Long>> badUntil = new HashMap<>();
 
     RelayPaths(WgKey own, SplittableRandom random, Neighbours neighbours, Function<String, PeerPath> byB64,
             Collection<PeerPath> all) {
@@ -194,7 +196,7 @@ final class RelayPaths {
         PeerPath p = byB64.apply(r.peer());
         RelayEnd e = p == null ? null : ends.get(p.key());
         if (e == null || e.phase != Phase.ASKING || e.via != relay || e.requestId != r.requestId()) return;
-        e.badUntil.put(relay.key(), nowMillis + BAD_RELAY_MS);
+        bad(e, relay.key(), nowMillis + BAD_RELAY_MS);
         ask(e, nowMillis, out);
     }
 
@@ -266,7 +268,7 @@ final class RelayPaths {
     /** Connected automesh peers that offer to relay, other than the target, lowest round trip first. */
     private Optional<PeerPath> best(RelayEnd e, long nowMillis) {
         return all.stream()
-                .filter(c -> c != e.peer && relayLive(c, nowMillis) && neighbours.relays(c.key()) && !e.skipped(c, nowMillis))
+                .filter(c -> c != e.peer && relayLive(c, nowMillis) && neighbours.relays(c.key()) && !skipped(e, c, nowMillis))
                 .min(Comparator.<PeerPath>comparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
                         .thenComparing(PeerPath::b64));
     }
@@ -278,7 +280,7 @@ final class RelayPaths {
     private void setupTimeouts(RelayEnd e, long nowMillis, Out out) {
         long in = nowMillis - e.phaseSinceMillis;
         if (e.phase == Phase.ASKING && in >= SETUP_TIMEOUT_MS) {
-            e.badUntil.put(e.via.key(), nowMillis + BAD_RELAY_MS);
+            bad(e, e.via.key(), nowMillis + BAD_RELAY_MS);
             ask(e, nowMillis, out);
         } else if (e.phase == Phase.OPENING && in >= SETUP_TIMEOUT_MS) {
             lost(e, LostWhy.SETUP_FAILED, nowMillis, out);
@@ -298,7 +300,7 @@ final class RelayPaths {
         if (why != LostWhy.CLOSED && relayLive(old, nowMillis)) {
             out.send(old.gossipAddress(), new Message.Ping(), List.of(new Extension.RelayClose(e.sessionId, Closing.NOT_NEEDED)));
         }
-        if (old != null) e.badUntil.put(old.key(), nowMillis + BAD_RELAY_MS);
+        if (old != null) bad(e, old.key(), nowMillis + BAD_RELAY_MS);
         boolean wasWorking = e.phase == Phase.RELAYED && e.working;
         e.working = false;
         e.probe = null;
@@ -383,6 +385,15 @@ final class RelayPaths {
         e.roam = null;
         out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).build());
         return false;
+    }
+
+    private void bad(RelayEnd e, WgKey relay, long untilMillis) {
+        badUntil.computeIfAbsent(e.peer.key(), k -> new HashMap<>()).put(relay, untilMillis);
+    }
+
+    private boolean skipped(RelayEnd e, PeerPath relay, long nowMillis) {
+        Long until = badUntil.getOrDefault(e.peer.key(), Map.of()).get(relay.key());
+        return until != null && until > nowMillis;
     }
 
     private long probeDelay(PeerPath p) {
