@@ -346,6 +346,10 @@ class RelaySimulationTest {
         secondsUntil(() -> reachable(a, b), 15);
         long id = pub.served.keySet().iterator().next();
         long from = now;
+        Node initiator = smaller(a, b) ? a : b;
+        Node other = initiator == a ? b : a;
+        int appliedBefore = other.dev.applied.size();
+        int initiatorBefore = initiator.dev.applied.size();
         int unreachable = 0;
         for (int i = 0; i < 300; i++) {
             second();
@@ -360,6 +364,14 @@ class RelaySimulationTest {
             assertTrue(times.get(i) - times.get(i - 1) < RelayDesk.IDLE_TIMEOUT_S * 1000L, "refresh gap " + times);
         }
         assertTrue(times.get(times.size() - 1) > now - RelayDesk.IDLE_TIMEOUT_S * 1000L, "refreshed lately: " + times);
+        // while relayed, the other end never points WireGuard at a direct address (stale NAT state can expire)
+        assertTrue(other.dev.applied.subList(appliedBefore, other.dev.applied.size()).stream()
+                .filter(u -> u.publicKey().equals(initiator.key))
+                .allMatch(u -> u.endpoint().map(e -> e.getAddress().isLoopbackAddress()).orElse(true)),
+                other.dev.applied.toString());
+        assertTrue(initiator.dev.applied.subList(initiatorBefore, initiator.dev.applied.size()).stream()
+                .anyMatch(u -> u.publicKey().equals(other.key)
+                && u.endpoint().map(e -> !e.getAddress().isLoopbackAddress()).orElse(false)), "the initiator probed the direct path meanwhile");
         assertEquals(1, notices("a", Notice.Relayed.class), String.join("\n", log));
         assertEquals(0, notices("a", Notice.RelayLost.class), String.join("\n", log));
     }
