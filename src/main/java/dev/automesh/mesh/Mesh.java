@@ -7,6 +7,7 @@ import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.SourceKind;
 import dev.automesh.wg.WgDevice;
 import dev.automesh.wg.WgPeer;
+import dev.automesh.wire.Extension;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.TimedEndpoint;
 import java.net.InetAddress;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * The mesh algorithm as a pure state machine: events in (with the current time), actions out. No
@@ -29,7 +31,9 @@ import java.util.Set;
  * <p>It keeps wgautomesh's gossip semantics (merge rule, 5 newest endpoints per pubkey, fan-out to 10
  * live peers ranked by xxh3, Ping/Request answers, LAN broadcast, keepalive 10 s while probing and
  * 30 s when connected) so mixed meshes work, but reacts to every event instead of a 30-second loop.
- * Only the five wgautomesh message variants are ever emitted.
+ * Only the five wgautomesh message variants are ever emitted; automesh extensions ride after them
+ * (Capabilities on every Ping and Pong to a configured peer, relay setup only to automesh peers),
+ * where wgautomesh does not look. {@link RelayPaths} and {@link RelayDesk} decide relaying.
  */
 public final class Mesh {
     static final int GOSSIP_PEERS = 10;
@@ -61,6 +65,12 @@ public final class Mesh {
     /** Changed keys whose fan-out the work budget deferred; at most one per table entry. */
     private final Set<String> fanOutPending = new LinkedHashSet<>();
     private long stateFileDropped;
+    private final Neighbours neighbours = new Neighbours();
+    private final Extension.Capabilities ownCaps;
+    private final RelayDesk desk;
+    private final RelayPaths relays;
+    /** The time of the event being handled, for the Ping timing in {@link #stamp}. */
+    private long eventMillis;
 
     private boolean deviceSeen;
     private boolean reannouncePending;
@@ -84,11 +94,17 @@ public final class Mesh {
         }
         table = new GossipTable(ownB64, peersByB64.keySet(), meshAddresses);
         askers = new Askers(meshAddresses, settings.lanSubnets());
+        SplittableRandom random = new SplittableRandom(settings.seed());
+        ownCaps = new Extension.Capabilities(Extension.VERSION, settings.relayWilling() ? Extension.Capabilities.FLAG_RELAY : 0,
+                settings.relayPort(), "automesh");
+        desk = new RelayDesk(settings.relayWilling(), settings.relayPort(), settings.gossipPort(), random.split(),
+                neighbours, peersByB64::get);
+        relays = new RelayPaths(settings.ownKey(), random.split(), neighbours, peersByB64::get, peers.values());
     }
 
     /** At start: the saved endpoint table (possibly empty), re-announced on the first device read. */
     public List<Action> start(Map<String, List<TimedEndpoint>> saved, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         List<Merged> restored = table.restore(saved, nowMillis);
         stateFileDropped += saved.size() - restored.size();
         for (Merged m : restored) {
@@ -104,7 +120,17 @@ public final class Mesh {
 
     /** A datagram that decrypted and decoded, from {@code from}. */
     public List<Action> onDatagram(InetSocketAddress from, Message message, long nowMillis) {
-        Out out = new Out();
+        return onDatagram(from, message, List.of(), nowMillis);
+    }
+
+    /** A datagram with the automesh extensions that rode on it (none from wgautomesh nodes). */
+    public List<Action> onDatagram(InetSocketAddress from, Message message, List<Extension> extensions, long nowMillis) {
+        Out out = out(nowMillis);
+        PeerPath peer = from.getPort() == settings.gossipPort() ? peersByMeshAddress.get(from.getAddress()) : null;
+        if (peer != null) {
+            if (message instanceof Message.Pong) neighbours.ponged(peer.key(), nowMillis);
+            onExtensions(peer, extensions, nowMillis, out);
+        }
         if (message instanceof Message.Ping) {
             if (askers.mayAsk(from)) answer(from, new Message.Pong(), nowMillis, out);
         } else if (message instanceof Message.Request) {
@@ -134,9 +160,18 @@ public final class Mesh {
         return out.actions();
     }
 
+    /** The daemon opened the loopback proxy asked for by {@link Action.RelayUse}: WireGuard's endpoint for the peer. */
+    public List<Action> onRelayEndpoint(WgKey peer, long sessionId, InetSocketAddress loopback, long nowMillis) {
+        Out out = out(nowMillis);
+        PeerPath p = peers.get(peer);
+        if (p != null) relays.onEndpoint(p, sessionId, loopback, nowMillis, out);
+        else out.add(new Action.RelayDrop(peer, sessionId));
+        return out.actions();
+    }
+
     /** A fresh read of the WireGuard device (the daemon reads it every poll interval, ~1 s). */
     public List<Action> onDevice(WgDevice device, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         deviceSeen = true;
         if (device.listenPort() != listenPort && lanSent > 0) {
             lanSent = 0; // the interface came back on another port: tell the LAN now (and again soon)
@@ -158,7 +193,7 @@ public final class Mesh {
 
     /** Timer, called about once a second: LAN broadcasts, retries. */
     public List<Action> onTick(long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         if (settings.lanDiscovery() && deviceSeen && listenPort > 0 && nowMillis >= lanNextMillis) {
             out.add(new Action.Broadcast(new Message.LanBroadcast(ownB64, listenPort)));
             lanSent++;
@@ -175,7 +210,7 @@ public final class Mesh {
 
     /** DNS result for a configured peer endpoint (resolved off the mesh thread); empty list = failed. */
     public List<Action> onResolved(WgKey peer, List<InetSocketAddress> addresses, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         PeerPath p = peers.get(peer);
         if (p != null && p.onResolved(addresses.stream().filter(table::usableConfigured).distinct().toList())) {
             drive(nowMillis, out);
@@ -185,7 +220,7 @@ public final class Mesh {
 
     /** Our own public endpoint as the UPnP router maps it (empty when the mapping is gone). */
     public List<Action> onExternalEndpoint(Optional<InetSocketAddress> endpoint, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         long nowS = nowMillis / 1000;
         if (endpoint.isPresent() && table.usable(endpoint.get())) {
             if (!endpoint.equals(external) || nowS - externalAnnouncedS >= REANNOUNCE_S) {
@@ -210,10 +245,12 @@ public final class Mesh {
     /** Everything `automesh status` shows about the mesh, as of {@code nowMillis}. */
     public MeshStatus status(long nowMillis) {
         List<MeshStatus.Peer> list = new ArrayList<>();
-        for (PeerPath p : peers.values()) list.add(p.status(p.candidates(table, nowMillis), nowMillis));
+        for (PeerPath p : peers.values()) {
+            list.add(relays.status(p, p.status(p.candidates(table, nowMillis), nowMillis), nowMillis));
+        }
         MeshStatus.Counters c = table.counters().with(askers.refusedAskers(), askers.refusedAnswers(),
                 askers.refusedBytes(), work.refused(), lanProof.sent(), lanProof.proven(), stateFileDropped);
-        return new MeshStatus(ownB64, listenPort, external, list, c);
+        return new MeshStatus(ownB64, listenPort, external, list, c, desk.status(), desk.counters());
     }
 
     /** How big everything input can grow is (each bounded): for tests and benchmarks. */
@@ -225,6 +262,46 @@ public final class Mesh {
     }
 
     // ---------------------------------------------------------------- reactions
+
+    private Out out(long nowMillis) {
+        eventMillis = nowMillis;
+        return new Out(this::stamp);
+    }
+
+    /**
+     * Every Ping and Pong to a configured peer's mesh address carries our Capabilities; a peer that
+     * never sent its own (wgautomesh) gets nothing else after the message, whatever asked for it.
+     */
+    private Action.Send stamp(Action.Send s) {
+        PeerPath p = s.to().getPort() == settings.gossipPort() ? peersByMeshAddress.get(s.to().getAddress()) : null;
+        if (p == null) return s.extensions().isEmpty() ? s : new Action.Send(s.to(), s.message());
+        List<Extension> exts = new ArrayList<>();
+        boolean ping = s.message() instanceof Message.Ping;
+        if (ping || s.message() instanceof Message.Pong) exts.add(ownCaps);
+        if (neighbours.automesh(p.key())) {
+            for (Extension e : s.extensions()) if (!(e instanceof Extension.Capabilities)) exts.add(e);
+        }
+        if (ping) neighbours.pinged(p.key(), eventMillis);
+        return new Action.Send(s.to(), s.message(), exts);
+    }
+
+    /** Capabilities first (a request on the same datagram may need them), then the relay setup. */
+    private void onExtensions(PeerPath from, List<Extension> extensions, long nowMillis, Out out) {
+        for (Extension e : extensions) if (e instanceof Extension.Capabilities c) neighbours.capabilities(from.key(), c);
+        if (!neighbours.automesh(from.key())) return;
+        for (Extension e : extensions) {
+            if (e instanceof Extension.RelayRequest r) {
+                desk.onRequest(from, r, nowMillis, out);
+            } else if (e instanceof Extension.RelayReady r) {
+                relays.onReady(from, r, nowMillis, out);
+            } else if (e instanceof Extension.RelayRefused r) {
+                relays.onRefused(from, r, nowMillis, out);
+            } else if (e instanceof Extension.RelayClose c) {
+                desk.onClose(from, c, out);
+                relays.onClose(from, c, nowMillis, out);
+            }
+        }
+    }
 
     /**
      * Passes a merge's fresher sightings to the peer they are about (backoff reset, maybe moved).
@@ -281,6 +358,8 @@ public final class Mesh {
         Optional<TimedEndpoint> seen = p.sighting(nowMillis);
         if (seen.isEmpty() || !table.usable(seen.get().address())) return;
         TimedEndpoint e = seen.get();
+        // A relayed peer's endpoint is our own loopback proxy: nothing anyone else could use.
+        if (p.relayed() || e.address().getAddress().isLoopbackAddress()) return;
         if (table.listedAfter(p.b64(), e.address(), e.unixSeconds() - REANNOUNCE_S)) return;
         if (learn(table.sighting(p.b64(), e, new Source(SourceKind.WIREGUARD, ""), nowMillis))) {
             fanOut(p.b64(), nowMillis, out);
@@ -309,12 +388,24 @@ public final class Mesh {
         for (PeerPath p : peers.values()) {
             if (!p.link().present()) continue;
             List<PathCandidate> cands = p.candidates(table, nowMillis);
-            if (p.judge(cands, nowMillis, out)) {
-                // Swap tables with it at once rather than waiting for the next change.
-                out.send(p.gossipAddress(), new Message.Request());
-                table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
+            if (p.relayed()) {
+                if (relays.drive(p, cands, nowMillis, out)) swapTables(p, out);
+                continue;
             }
+            if (p.judge(cands, nowMillis, out)) swapTables(p, out);
             p.move(cands, nowMillis, out);
+            relays.afterDirect(p, cands, nowMillis, out);
         }
+        desk.drive(nowMillis, out);
+    }
+
+    /**
+     * Swaps tables with a peer that just connected, at once rather than waiting for the next change,
+     * and pings it: the Pong tells whether it is automesh (its Capabilities) and times the round trip.
+     */
+    private void swapTables(PeerPath p, Out out) {
+        out.send(p.gossipAddress(), new Message.Ping());
+        out.send(p.gossipAddress(), new Message.Request());
+        table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
     }
 }

@@ -1,6 +1,7 @@
 package dev.automesh.mesh;
 
 import dev.automesh.config.PeerConfig;
+import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.Action.Notice;
 import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.SourceKind;
@@ -87,6 +88,12 @@ final class PeerPath {
     private List<InetSocketAddress> resolved = List.of();
     private final Attempts attempts = new Attempts();
     private LanUpgrade upgrade;
+    /** When it last went from up (or from the start) to not connected directly. */
+    private long downSinceMillis;
+    /** RelayPaths drives it: judge and move are not called, the endpoint is the relay's loopback. */
+    private boolean relayed;
+    /** The last handshake made over a relay since lost: it says nothing about a direct path. */
+    private long relayHandshakeS;
 
     PeerPath(PeerConfig config, String ownB64, int gossipPort) {
         this.config = config;
@@ -100,6 +107,8 @@ final class PeerPath {
     String b64() { return b64; }
 
     String name() { return name; }
+
+    WgKey key() { return config.pubkey(); }
 
     /** Unsigned xxh3 of "our key-its key": the fan-out order. */
     long rank() { return rank; }
@@ -204,6 +213,7 @@ final class PeerPath {
     boolean judge(List<PathCandidate> cands, long nowMillis, Out out) {
         State before = state;
         state = stateOf(cands, nowMillis);
+        if (!up(state) && (before == null || up(before))) downSinceMillis = nowMillis;
         if (up(state)) {
             if (up(before)) return false;
             connected(before, cands, nowMillis, out);
@@ -338,6 +348,55 @@ final class PeerPath {
         return b.build();
     }
 
+    // ---------------------------------------------------------------- relayed paths (RelayPaths drives these)
+
+    boolean relayed() { return relayed; }
+
+    /** Directly up, as last judged. */
+    boolean up() { return up(state); }
+
+    /** When it was last judged not connected after being up (or at its first judgement). */
+    long downSinceMillis() { return downSinceMillis; }
+
+    /** How many of these candidates were set as its endpoint at least once. */
+    int tried(List<PathCandidate> cands) {
+        return (int) cands.stream().filter(c -> !attempts.untried(c.address())).count();
+    }
+
+    /** Every candidate had its window and failed at least once. */
+    boolean allFailed(List<PathCandidate> cands) {
+        return !cands.isEmpty() && cands.stream().allMatch(c -> attempts.of(c.address()).map(a -> a.failures() > 0).orElse(false));
+    }
+
+    /** A relay takes the path over: no direct tries, no LAN upgrade until it hands it back. */
+    void handOver() {
+        relayed = true;
+        upgrade = null;
+        current = null;
+    }
+
+    /** Back from the relay, connected directly at {@code endpoint} (no Connected notice: DirectAgain said it). */
+    void resumeDirect(InetSocketAddress endpoint, List<PathCandidate> cands, long nowMillis) {
+        relayed = false;
+        state = State.CONNECTED;
+        current = new Current(endpoint, find(cands, endpoint).map(PathCandidate::source)
+                .orElse(new Source(SourceKind.WIREGUARD, "")), nowMillis, true);
+        keepalive = -1; // the next move sets the connected keepalive
+        probePingMillis = 0;
+        attempts.resetBackoff();
+    }
+
+    /** Back from the relay, not connected: probe direct candidates again. */
+    void resumeProbing(long nowMillis) {
+        relayed = false;
+        relayHandshakeS = link.handshakeS();
+        state = State.PROBING;
+        current = null;
+        keepalive = -1;
+        probePingMillis = 0;
+        attempts.resetBackoff();
+    }
+
     // ---------------------------------------------------------------- what we know
 
     /** Everything status shows about this peer. */
@@ -361,7 +420,7 @@ final class PeerPath {
 
     /** A live session from which something was received lately (or that answered our Ping). */
     boolean connected(long nowMillis) {
-        return link.live(nowMillis) && !silent(nowMillis);
+        return link.live(nowMillis) && !silent(nowMillis) && (relayed || link.handshakeS() > relayHandshakeS);
     }
 
     /** Nothing received for a while although both sides send keepalives: the path is dead (a NAT remap). */

@@ -1,0 +1,144 @@
+package dev.automesh.mesh;
+
+import static dev.automesh.testsupport.TestValues.ep;
+import static dev.automesh.testsupport.TestValues.key;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.automesh.crypto.WgKey;
+import dev.automesh.mesh.RelayEnd.Phase;
+import dev.automesh.wg.IpPrefix;
+import dev.automesh.wg.WgPeer;
+import dev.automesh.wire.Extension;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The end side on its own: when it asks, whom, the timeouts and refusals, and what it ignores. */
+class RelayPathsTest {
+    static final int GOSSIP = 1666;
+    static final long T0 = 1_800_000_000_000L;
+    static final Extension.Capabilities CAPS = new Extension.Capabilities(1, 1, 1700, "automesh");
+
+    final Map<String, PeerPath> byB64 = new HashMap<>();
+    final List<PeerPath> peers = new ArrayList<>();
+    final Neighbours neighbours = new Neighbours();
+    WgKey own = key(0);
+
+    PeerPath peer(int n, boolean relay) {
+        PeerPath p = new PeerPath(FakeDevice.peerConfig("p" + n, key(n), "10.9.0." + n, null), own.toBase64(), GOSSIP);
+        byB64.put(p.b64(), p);
+        peers.add(p);
+        if (relay) neighbours.capabilities(p.key(), CAPS);
+        return p;
+    }
+
+    static void live(PeerPath p, long now) {
+        p.observe(Optional.of(new WgPeer(p.key(), Optional.of(ep("198.51.100.9:51820")), now / 1000, 30,
+                List.of(IpPrefix.host(p.gossipAddress().getAddress())), now, now)), now, new Out());
+    }
+
+    /** A peer without a session, judged once at T0 (probing begins) with no candidates. */
+    static void down(PeerPath p) {
+        p.observe(Optional.of(new WgPeer(p.key(), Optional.empty(), 0, 0, List.of(IpPrefix.host(p.gossipAddress().getAddress())),
+                0, 0)), T0, new Out());
+        p.judge(List.of(), T0, new Out());
+    }
+
+    RelayPaths paths() {
+        return new RelayPaths(own, new SplittableRandom(3), neighbours, byB64::get, peers);
+    }
+
+    static List<Map.Entry<String, Extension>> relayExts(Out out) {
+        List<Map.Entry<String, Extension>> l = new ArrayList<>();
+        for (Action a : out.actions()) {
+            if (a instanceof Action.Send s) for (Extension e : s.extensions()) l.add(Map.entry(s.to().getAddress().getHostAddress(), e));
+        }
+        return l;
+    }
+
+    @Test
+    void theInitiatorAsksTheLowestRoundTripRelayAfterEightSecondsThenTheNextOnTimeoutAndRefusal() {
+        PeerPath slow = peer(1, true), fast = peer(2, true), b = peer(3, false), optOut = peer(4, false);
+        RelayPaths r = paths();
+        assertTrue(r.initiator(b), "key(0) is the smallest");
+        down(b);
+        neighbours.pinged(slow.key(), T0 - 1000);
+        neighbours.ponged(slow.key(), T0 - 800);
+        neighbours.pinged(fast.key(), T0 - 1000);
+        neighbours.ponged(fast.key(), T0 - 990);
+        long t = T0 + RelayPaths.RELAY_AFTER_MS - 1000;
+        for (PeerPath p : List.of(slow, fast, optOut)) live(p, t);
+        Out early = new Out();
+        r.afterDirect(b, List.of(), t, early);
+        assertTrue(relayExts(early).isEmpty(), "not before 8 s");
+        t += 1000;
+        for (PeerPath p : List.of(slow, fast, optOut)) live(p, t);
+        Out ask = new Out();
+        r.afterDirect(b, List.of(), t, ask);
+        assertEquals("10.9.0.2", relayExts(ask).get(0).getKey(), "the lowest round trip first");
+        Extension.RelayRequest req = (Extension.RelayRequest) relayExts(ask).get(0).getValue();
+        assertEquals(b.b64(), req.peer());
+        // no answer within the setup timeout: the next one
+        t += RelayPaths.SETUP_TIMEOUT_MS;
+        for (PeerPath p : List.of(slow, fast)) live(p, t);
+        Out next = new Out();
+        r.afterDirect(b, List.of(), t, next);
+        assertEquals("10.9.0.1", relayExts(next).get(0).getKey());
+        long id = ((Extension.RelayRequest) relayExts(next).get(0).getValue()).requestId();
+        // a refusal: none left (the opted-out peer never offered), said clearly
+        Out refused = new Out();
+        r.onRefused(slow, new Extension.RelayRefused(id, b.b64(), Extension.Refusal.NO_TUNNEL_TO_PEER), t, refused);
+        assertEquals(Optional.of(Phase.IDLE), r.phase(b.key()));
+        MeshStatus.Peer st = r.status(b, b.status(List.of(), t), t);
+        assertEquals(Optional.of("no relay available"), st.relayNote());
+    }
+
+    @Test
+    void theOtherEndNeverAsksButFollowsTheRelaysReady() {
+        own = key(3);
+        PeerPath c = peer(1, true), b = peer(2, false);
+        RelayPaths r = paths();
+        assertTrue(Arrays.compareUnsigned(own.bytes(), b.key().bytes()) > 0 && !r.initiator(b), "we hold the larger key");
+        down(b);
+        long t = T0 + 60_000;
+        live(c, t);
+        Out out = new Out();
+        r.afterDirect(b, List.of(), t, out);
+        assertTrue(relayExts(out).isEmpty(), "the larger key never sends RelayRequest");
+        Out ready = new Out();
+        r.onReady(c, new Extension.RelayReady(9, 77, b.b64(), 1667, 60), t, ready);
+        assertEquals(List.of(new Action.RelayUse(b.key(), 77, new java.net.InetSocketAddress(c.gossipAddress().getAddress(), 1667))),
+                ready.actions());
+        Out endpoint = new Out();
+        r.onEndpoint(b, 77, ep("127.0.0.1:30000"), t, endpoint);
+        Action.Configure conf = (Action.Configure) endpoint.actions().get(0);
+        assertEquals(Optional.of(ep("127.0.0.1:30000")), conf.updates().get(0).endpoint());
+        assertEquals(Optional.of(0), conf.updates().get(0).persistentKeepalive(), "no keepalive until it works: it does not initiate");
+        assertTrue(b.relayed());
+    }
+
+    @Test
+    void aReadyNobodyAskedForIsClosedAndAWgautomeshRelayIsNeverAsked() {
+        PeerPath w = peer(1, false), b = peer(2, false);
+        RelayPaths r = paths();
+        down(b);
+        long t = T0 + 60_000;
+        live(w, t);
+        Out out = new Out();
+        r.afterDirect(b, List.of(), t, out);
+        assertTrue(relayExts(out).isEmpty(), "a peer without Capabilities is never asked");
+        assertEquals(Optional.of(Phase.IDLE), r.phase(b.key()));
+        PeerPath c = peer(3, true);
+        live(c, t);
+        Out stray = new Out();
+        r.onReady(c, new Extension.RelayReady(5, 6, b.b64(), 1667, 60), t, stray);
+        assertEquals(List.of(Map.entry("10.9.0.3", (Extension) new Extension.RelayClose(6, Extension.Closing.NOT_NEEDED))),
+                relayExts(stray));
+    }
+}
