@@ -1,8 +1,10 @@
 package dev.automesh.mesh;
 
+import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.State;
 import dev.automesh.wg.PeerUpdate;
+import dev.automesh.wire.Extension;
 import dev.automesh.wire.Message;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -13,7 +15,31 @@ import java.util.OptionalLong;
 /** What the mesh logic asks the daemon to do. The daemon carries these out; it decides nothing. */
 public sealed interface Action {
     /** Encrypt and send one message to one address (a peer's mesh address:gossip_port, or a reply to a source). */
-    record Send(InetSocketAddress to, Message message) implements Action {}
+    record Send(InetSocketAddress to, Message message, List<Extension> extensions) implements Action {
+        public Send {
+            extensions = List.copyOf(extensions);
+        }
+
+        /** A plain message, as wgautomesh sends it (no extensions after it). */
+        public Send(InetSocketAddress to, Message message) {
+            this(to, message, List.of());
+        }
+    }
+
+    /** Relay role: open (or refresh) a session between two ends' relay sockets (mesh address : relay port). */
+    record RelayServe(long sessionId, InetSocketAddress x, InetSocketAddress y) implements Action {}
+
+    /** Relay role: close that session. */
+    record RelayUnserve(long sessionId) implements Action {}
+
+    /**
+     * End role: open a loopback proxy for {@code peer} through the relay socket (relay's mesh address :
+     * relay port); the daemon answers with {@code Mesh.onRelayEndpoint}.
+     */
+    record RelayUse(WgKey peer, long sessionId, InetSocketAddress relaySocket) implements Action {}
+
+    /** End role: close that proxy. */
+    record RelayDrop(WgKey peer, long sessionId) implements Action {}
 
     /** Send on the LAN by broadcast, on every broadcast-capable interface, outside the tunnel. */
     record Broadcast(Message message) implements Action {}

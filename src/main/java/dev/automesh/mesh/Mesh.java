@@ -7,6 +7,7 @@ import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.SourceKind;
 import dev.automesh.wg.WgDevice;
 import dev.automesh.wg.WgPeer;
+import dev.automesh.wire.Extension;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.TimedEndpoint;
 import java.net.InetAddress;
@@ -102,6 +103,19 @@ public final class Mesh {
             onLanBroadcast(from, b, nowMillis, out);
         } // Pong: the handshake it caused shows up in the next device read
         return out.actions();
+    }
+
+    /**
+     * A datagram with the extensions that rode on it (empty for wgautomesh senders). Contract stub:
+     * the relay decisions are the mesh side's; until they land the extensions are ignored.
+     */
+    public List<Action> onDatagram(InetSocketAddress from, Message message, List<Extension> extensions, long nowMillis) {
+        return onDatagram(from, message, nowMillis);
+    }
+
+    /** The daemon opened the loopback proxy a RelayUse asked for. Contract stub: no decision yet. */
+    public List<Action> onRelayEndpoint(WgKey peer, long sessionId, InetSocketAddress loopback, long nowMillis) {
+        return List.of();
     }
 
     /** A fresh read of the WireGuard device (the daemon reads it every poll interval, ~1 s). */

@@ -16,18 +16,35 @@ public record MeshStatus(
         int listenPort,
         Optional<InetSocketAddress> externalEndpoint,
         List<Peer> peers,
-        Counters counters) {
+        Counters counters,
+        List<RelayServed> relaying) {
 
     public MeshStatus {
         Objects.requireNonNull(ownPubkey);
         Objects.requireNonNull(externalEndpoint);
         peers = List.copyOf(peers);
         Objects.requireNonNull(counters);
+        relaying = List.copyOf(relaying);
+    }
+
+    /** Relaying for nobody. */
+    public MeshStatus(String ownPubkey, int listenPort, Optional<InetSocketAddress> externalEndpoint, List<Peer> peers,
+                      Counters counters) {
+        this(ownPubkey, listenPort, externalEndpoint, peers, counters, List.of());
+    }
+
+    /** A pair whose traffic this node relays: the two ends' names and the session. */
+    public record RelayServed(String a, String b, long sessionId) {
+        public RelayServed {
+            Objects.requireNonNull(a);
+            Objects.requireNonNull(b);
+        }
     }
 
     /** True when every configured peer has a live session: `automesh status` exits 0 then. */
     public boolean allConnected() {
-        return peers.stream().allMatch(p -> p.state() == State.CONNECTED || p.state() == State.LAN);
+        return peers.stream().allMatch(p -> p.state() == State.CONNECTED || p.state() == State.LAN
+                || p.state() == State.RELAYED);
     }
 
     public enum State {
@@ -35,6 +52,8 @@ public record MeshStatus(
         CONNECTED,
         /** Connected, at the endpoint its LAN broadcast gave. */
         LAN,
+        /** Connected through a relay (rendered "relayed via NAME" with the peer's relayedVia). */
+        RELAYED,
         /** Not connected; trying candidate endpoints in turn. */
         PROBING,
         /** Not connected and nothing to try: no config endpoint, nothing gossiped, no LAN broadcast. */
@@ -119,8 +138,10 @@ public record MeshStatus(
             OptionalLong handshakeAgeSeconds,
             List<Candidate> candidates,
             long rxBytes,
-            long txBytes) {
+            long txBytes,
+            Optional<String> relayedVia) {
         public Peer {
+            Objects.requireNonNull(relayedVia);
             Objects.requireNonNull(name);
             Objects.requireNonNull(pubkey);
             Objects.requireNonNull(meshAddress);
@@ -129,6 +150,14 @@ public record MeshStatus(
             Objects.requireNonNull(endpointSource);
             Objects.requireNonNull(handshakeAgeSeconds);
             candidates = List.copyOf(candidates);
+        }
+
+        /** Not relayed. */
+        public Peer(String name, String pubkey, InetAddress meshAddress, State state, Optional<InetSocketAddress> endpoint,
+                    Optional<Source> endpointSource, OptionalLong handshakeAgeSeconds, List<Candidate> candidates,
+                    long rxBytes, long txBytes) {
+            this(name, pubkey, meshAddress, state, endpoint, endpointSource, handshakeAgeSeconds, candidates, rxBytes,
+                    txBytes, Optional.empty());
         }
     }
 
