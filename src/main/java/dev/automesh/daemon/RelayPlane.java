@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
@@ -45,12 +46,18 @@ final class RelayPlane implements AutoCloseable {
 
     /** Binds the relay socket, or warns once and returns a plane without one. */
     static RelayPlane start(Config config, WgKey ownKey, EventLoop loop, LongSupplier nanoClock, Logger log) {
+        return start(config, ownKey, loop, nanoClock, log, RelayPlane::assignedLocally);
+    }
+
+    /** {@code assigned}: whether an address is on one of this host's interfaces (tests: 127.0.0.0/8 is). */
+    static RelayPlane start(Config config, WgKey ownKey, EventLoop loop, LongSupplier nanoClock, Logger log,
+                            Predicate<InetAddress> assigned) {
         Optional<PeerConfig> own = config.peers().stream().filter(p -> p.pubkey().equals(ownKey)).findFirst();
         if (own.isEmpty()) {
             return off("off: this node's key is not among the [[peers]], so it has no mesh address to relay on", log);
         }
         InetAddress address = own.get().address();
-        if (!assignedLocally(address)) {
+        if (!assigned.test(address)) {
             return off("off: this node's mesh address " + address.getHostAddress() + " is not assigned on this host"
                     + " (assign it to " + config.interfaceName() + " and restart to relay)", log);
         }
