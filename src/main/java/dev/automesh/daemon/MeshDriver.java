@@ -72,7 +72,6 @@ final class MeshDriver implements WgWorker.Listener {
         this.persist = persist;
         this.clock = clock;
         this.relay = relay;
-        relay.wireGuardPort(firstDevice.listenPort());
     }
 
     /** Set once, before the first event. */
@@ -82,6 +81,7 @@ final class MeshDriver implements WgWorker.Listener {
 
     void start(Map<String, List<TimedEndpoint>> saved) {
         long now = clock.getAsLong();
+        relay.wireGuardPort(lastDevice.listenPort());
         warnIfOwnKeyNotConfigured();
         guarded("start", () -> execute(mesh.start(saved, now)));
         guarded("device", () -> execute(mesh.onDevice(lastDevice, now)));

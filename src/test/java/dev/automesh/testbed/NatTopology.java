@@ -20,6 +20,8 @@ public final class NatTopology implements AutoCloseable {
     public static final String NAT2_WAN = "198.51.100.2";
     /** The second public host's address, when the topology has one. */
     public static final String PUBLIC2_IP = "198.51.100.11";
+    /** NAT 3's WAN address, when the topology has one (host c behind it). */
+    public static final String NAT3_WAN = "198.51.100.3";
     public static final int WG_PORT = 51820;
 
     /** One host with its WireGuard interface. */
@@ -124,12 +126,15 @@ public final class NatTopology implements AutoCloseable {
     public final Host b;
     /** A second public host (mesh address 10.99.0.5), or null: see {@link #createWithSecondPublic}. */
     public final Host pub2;
+    /** A third NAT router and the host c (192.168.3.10, mesh 10.99.0.6) behind it, or null. */
+    public final Netns nat3;
+    public final Host c;
 
     private NatTopology(String base, Nat nat1Kind, Nat nat2Kind) {
-        this(base, nat1Kind, nat2Kind, false);
+        this(base, nat1Kind, nat2Kind, false, null);
     }
 
-    private NatTopology(String base, Nat nat1Kind, Nat nat2Kind, boolean secondPublic) {
+    private NatTopology(String base, Nat nat1Kind, Nat nat2Kind, boolean secondPublic, Nat nat3Kind) {
         boolean ok = false;
         try {
             inet = add(Netns.create(base + "i"));
@@ -140,7 +145,15 @@ public final class NatTopology implements AutoCloseable {
             a2 = new Host("a2", add(Netns.create(base + "a2")), "192.168.1.11", "10.99.0.3");
             b = new Host("b", add(Netns.create(base + "b")), "192.168.2.10", "10.99.0.4");
             pub2 = secondPublic ? new Host("pub2", add(Netns.create(base + "q")), PUBLIC2_IP, "10.99.0.5") : null;
+            nat3 = nat3Kind != null ? add(Netns.create(base + "n3")) : null;
+            c = nat3Kind != null ? new Host("c", add(Netns.create(base + "c")), "192.168.3.10", "10.99.0.6") : null;
             wire(nat1Kind, nat2Kind);
+            if (nat3 != null) {
+                uplink(nat3, "wan0", inet, "vnat3", "br0", NAT3_WAN + "/24");
+                lan(nat3, "192.168.3.1", List.of(c));
+                nat3.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+                natRules(nat3, nat3Kind);
+            }
             ok = true;
         } finally {
             if (!ok) close();
@@ -195,7 +208,15 @@ public final class NatTopology implements AutoCloseable {
 
     /** As {@link #create(Nat, Nat)}, with a second public host {@link #pub2} on the internet bridge. */
     public static NatTopology createWithSecondPublic(Nat nat1Kind, Nat nat2Kind) {
-        NatTopology t = new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind, true);
+        return started(new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind, true, null));
+    }
+
+    /** As {@link #create(Nat, Nat)}, plus a third NAT router of {@code nat3Kind} with host {@link #c} behind it. */
+    public static NatTopology createWithThirdNat(Nat nat1Kind, Nat nat2Kind, Nat nat3Kind) {
+        return started(new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind, false, nat3Kind));
+    }
+
+    private static NatTopology started(NatTopology t) {
         try {
             for (Host h : t.hosts()) {
                 h.privateKey = Sh.ok("wg", "genkey").out().strip();
@@ -238,7 +259,10 @@ public final class NatTopology implements AutoCloseable {
     }
 
     public List<Host> hosts() {
-        return pub2 == null ? List.of(pub, a, a2, b) : List.of(pub, a, a2, b, pub2);
+        List<Host> all = new ArrayList<>(List.of(pub, a, a2, b));
+        if (pub2 != null) all.add(pub2);
+        if (c != null) all.add(c);
+        return List.copyOf(all);
     }
 
     private Netns add(Netns ns) {
