@@ -20,6 +20,14 @@ final class NoticeLines {
             return x.peer() + " has no endpoint to try: none in the config, none gossiped or broadcast yet";
         }
         if (n instanceof Notice.MovedToLan m) return m.peer() + " moved to its LAN endpoint " + HostPort.format(m.endpoint());
+        if (n instanceof Notice.Relayed r) {
+            return r.peer() + " relayed via " + r.via() + ": no direct handshake in " + r.noDirectSeconds() + " s"
+                    + (r.triedCandidates() > 0 ? " (" + r.triedCandidates() + " candidate endpoints tried)" : "");
+        }
+        if (n instanceof Notice.DirectAgain d) {
+            return d.peer() + " direct again at " + HostPort.format(d.endpoint()) + ", no longer relayed via " + d.via();
+        }
+        if (n instanceof Notice.RelayLost l) return relayLost(l);
         throw new IllegalArgumentException("unknown notice " + n.getClass().getSimpleName());
     }
 
@@ -43,6 +51,17 @@ final class NoticeLines {
             why = " disconnected: WireGuard has no session with it (interface recreated?)";
         }
         return l.peer() + why + "; probing " + l.candidates() + " candidate endpoints";
+    }
+
+    private static String relayLost(Notice.RelayLost l) {
+        String why = switch (l.why()) {
+            case RELAY_UNREACHABLE -> "our tunnel to it is down";
+            case CLOSED -> "the session was closed";
+            case STALLED -> "nothing came back through it";
+            case SETUP_FAILED -> "the setup did not complete";
+        };
+        return l.peer() + " lost its relay " + l.via() + " (" + why + "); "
+                + l.next().map(n -> "asking " + n + " to relay").orElse("no relay available, probing directly");
     }
 
     /** " 1.4": one decimal, always a dot (log lines do not follow the locale). */

@@ -1,8 +1,8 @@
 package dev.automesh.mesh;
 
-import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.State;
+import dev.automesh.crypto.WgKey;
 import dev.automesh.wg.PeerUpdate;
 import dev.automesh.wire.Extension;
 import dev.automesh.wire.Message;
@@ -15,31 +15,50 @@ import java.util.OptionalLong;
 /** What the mesh logic asks the daemon to do. The daemon carries these out; it decides nothing. */
 public sealed interface Action {
     /** Encrypt and send one message to one address (a peer's mesh address:gossip_port, or a reply to a source). */
+    /**
+     * Encrypt and send one message to one address (a peer's mesh address:gossip_port, or a reply to a
+     * source), with automesh extensions in a trailer after it (empty: the plain wgautomesh message).
+     */
     record Send(InetSocketAddress to, Message message, List<Extension> extensions) implements Action {
         public Send {
+            Objects.requireNonNull(to);
+            Objects.requireNonNull(message);
             extensions = List.copyOf(extensions);
         }
 
-        /** A plain message, as wgautomesh sends it (no extensions after it). */
         public Send(InetSocketAddress to, Message message) {
             this(to, message, List.of());
         }
     }
 
-    /** Relay role: open (or refresh) a session between two ends' relay sockets (mesh address : relay port). */
-    record RelayServe(long sessionId, InetSocketAddress x, InetSocketAddress y) implements Action {}
+    /** Relay role: open (or refresh) the session {@code sessionId} between two ends' relay sockets. */
+    record RelayServe(long sessionId, InetSocketAddress x, InetSocketAddress y) implements Action {
+        public RelayServe {
+            Objects.requireNonNull(x);
+            Objects.requireNonNull(y);
+        }
+    }
 
-    /** Relay role: close that session. */
+    /** Relay role: close the session. */
     record RelayUnserve(long sessionId) implements Action {}
 
     /**
-     * End role: open a loopback proxy for {@code peer} through the relay socket (relay's mesh address :
-     * relay port); the daemon answers with {@code Mesh.onRelayEndpoint}.
+     * End role: open a loopback proxy for {@code peer} through the relay socket; the daemon answers with
+     * {@code Mesh.onRelayEndpoint(peer, sessionId, loopback, now)}.
      */
-    record RelayUse(WgKey peer, long sessionId, InetSocketAddress relaySocket) implements Action {}
+    record RelayUse(WgKey peer, long sessionId, InetSocketAddress relaySocket) implements Action {
+        public RelayUse {
+            Objects.requireNonNull(peer);
+            Objects.requireNonNull(relaySocket);
+        }
+    }
 
-    /** End role: close that proxy. */
-    record RelayDrop(WgKey peer, long sessionId) implements Action {}
+    /** End role: close that proxy (WireGuard no longer uses it). */
+    record RelayDrop(WgKey peer, long sessionId) implements Action {
+        public RelayDrop {
+            Objects.requireNonNull(peer);
+        }
+    }
 
     /** Send on the LAN by broadcast, on every broadcast-capable interface, outside the tunnel. */
     record Broadcast(Message message) implements Action {}
@@ -118,5 +137,52 @@ public sealed interface Action {
         /** A connected peer's endpoint moved from {@code from} to its LAN endpoint, and traffic came back. */
         record MovedToLan(String peer, String pubkey, InetSocketAddress from, InetSocketAddress endpoint)
                 implements Notice {}
+
+        /**
+         * Its traffic now goes through the relay {@code via} (a handshake came back over it).
+         *
+         * @param noDirectSeconds how long it had no direct handshake although candidates were tried
+         * @param triedCandidates how many direct candidates were tried by then
+         */
+        record Relayed(String peer, String pubkey, String via, long noDirectSeconds, int triedCandidates)
+                implements Notice {
+            public Relayed {
+                Objects.requireNonNull(via);
+            }
+        }
+
+        /** A relayed peer answered on a direct endpoint: the relay is dropped. */
+        record DirectAgain(String peer, String pubkey, InetSocketAddress endpoint, String via) implements Notice {
+            public DirectAgain {
+                Objects.requireNonNull(endpoint);
+                Objects.requireNonNull(via);
+            }
+        }
+
+        /**
+         * The relay {@code via} stopped carrying its traffic.
+         *
+         * @param why  what showed it
+         * @param next the relay asked next, empty when none is left
+         */
+        record RelayLost(String peer, String pubkey, String via, LostWhy why, Optional<String> next) implements Notice {
+            public RelayLost {
+                Objects.requireNonNull(via);
+                Objects.requireNonNull(why);
+                Objects.requireNonNull(next);
+            }
+        }
+
+        /** Why a relay was given up. */
+        enum LostWhy {
+            /** Our tunnel to the relay is no longer live. */
+            RELAY_UNREACHABLE,
+            /** The relay (or the other end) closed the session. */
+            CLOSED,
+            /** Nothing came back through it although we sent (a Ping went unanswered). */
+            STALLED,
+            /** The relay did not answer the setup, or refused it. */
+            SETUP_FAILED
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * The mesh algorithm as a pure state machine: events in (with the current time), actions out. No
@@ -29,7 +30,9 @@ import java.util.Set;
  * <p>It keeps wgautomesh's gossip semantics (merge rule, 5 newest endpoints per pubkey, fan-out to 10
  * live peers ranked by xxh3, Ping/Request answers, LAN broadcast, keepalive 10 s while probing and
  * 30 s when connected) so mixed meshes work, but reacts to every event instead of a 30-second loop.
- * Only the five wgautomesh message variants are ever emitted.
+ * Only the five wgautomesh message variants are ever emitted; automesh extensions ride after them
+ * (Capabilities on every Ping and Pong to a configured peer, relay setup only to automesh peers),
+ * where wgautomesh does not look. {@link RelayPaths} and {@link RelayDesk} decide relaying.
  */
 public final class Mesh {
     static final int GOSSIP_PEERS = 10;
@@ -46,6 +49,12 @@ public final class Mesh {
     private final Map<String, PeerPath> peersByB64 = new HashMap<>();
     private final Map<InetAddress, PeerPath> peersByMeshAddress = new HashMap<>();
     private final GossipTable table;
+    private final Neighbours neighbours = new Neighbours();
+    private final Extension.Capabilities ownCaps;
+    private final RelayDesk desk;
+    private final RelayPaths relays;
+    /** The time of the event being handled, for the Ping timing in {@link #stamp}. */
+    private long eventMillis;
 
     private boolean deviceSeen;
     private boolean reannouncePending;
@@ -68,11 +77,17 @@ public final class Mesh {
             peersByMeshAddress.put(pc.address(), p);
         }
         table = new GossipTable(ownB64, peersByB64.keySet(), meshAddresses);
+        SplittableRandom random = new SplittableRandom(settings.seed());
+        ownCaps = new Extension.Capabilities(Extension.VERSION, settings.relayWilling() ? Extension.Capabilities.FLAG_RELAY : 0,
+                settings.relayPort(), "automesh");
+        desk = new RelayDesk(settings.relayWilling(), settings.relayPort(), settings.gossipPort(), random.split(),
+                neighbours, peersByB64::get);
+        relays = new RelayPaths(settings.ownKey(), random.split(), neighbours, peersByB64::get, peers.values());
     }
 
     /** At start: the saved endpoint table (possibly empty), re-announced on the first device read. */
     public List<Action> start(Map<String, List<TimedEndpoint>> saved, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         for (Merged m : table.restore(saved, nowMillis)) {
             if (learn(m)) reannouncePending = true;
         }
@@ -86,7 +101,17 @@ public final class Mesh {
 
     /** A datagram that decrypted and decoded, from {@code from}. */
     public List<Action> onDatagram(InetSocketAddress from, Message message, long nowMillis) {
-        Out out = new Out();
+        return onDatagram(from, message, List.of(), nowMillis);
+    }
+
+    /** A datagram with the automesh extensions that rode on it (none from wgautomesh nodes). */
+    public List<Action> onDatagram(InetSocketAddress from, Message message, List<Extension> extensions, long nowMillis) {
+        Out out = out(nowMillis);
+        PeerPath peer = from.getPort() == settings.gossipPort() ? peersByMeshAddress.get(from.getAddress()) : null;
+        if (peer != null) {
+            if (message instanceof Message.Pong) neighbours.ponged(peer.key(), nowMillis);
+            onExtensions(peer, extensions, nowMillis, out);
+        }
         if (message instanceof Message.Ping) {
             out.send(from, new Message.Pong());
         } else if (message instanceof Message.Request) {
@@ -105,22 +130,18 @@ public final class Mesh {
         return out.actions();
     }
 
-    /**
-     * A datagram with the extensions that rode on it (empty for wgautomesh senders). Contract stub:
-     * the relay decisions are the mesh side's; until they land the extensions are ignored.
-     */
-    public List<Action> onDatagram(InetSocketAddress from, Message message, List<Extension> extensions, long nowMillis) {
-        return onDatagram(from, message, nowMillis);
-    }
-
-    /** The daemon opened the loopback proxy a RelayUse asked for. Contract stub: no decision yet. */
+    /** The daemon opened the loopback proxy asked for by {@link Action.RelayUse}: WireGuard's endpoint for the peer. */
     public List<Action> onRelayEndpoint(WgKey peer, long sessionId, InetSocketAddress loopback, long nowMillis) {
-        return List.of();
+        Out out = out(nowMillis);
+        PeerPath p = peers.get(peer);
+        if (p != null) relays.onEndpoint(p, sessionId, loopback, nowMillis, out);
+        else out.add(new Action.RelayDrop(peer, sessionId));
+        return out.actions();
     }
 
     /** A fresh read of the WireGuard device (the daemon reads it every poll interval, ~1 s). */
     public List<Action> onDevice(WgDevice device, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         deviceSeen = true;
         if (device.listenPort() != listenPort && lanSent > 0) {
             lanSent = 0; // the interface came back on another port: tell the LAN now (and again soon)
@@ -142,7 +163,7 @@ public final class Mesh {
 
     /** Timer, called about once a second: LAN broadcasts, retries. */
     public List<Action> onTick(long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         if (settings.lanDiscovery() && deviceSeen && listenPort > 0 && nowMillis >= lanNextMillis) {
             out.add(new Action.Broadcast(new Message.LanBroadcast(ownB64, listenPort)));
             lanSent++;
@@ -154,7 +175,7 @@ public final class Mesh {
 
     /** DNS result for a configured peer endpoint (resolved off the mesh thread); empty list = failed. */
     public List<Action> onResolved(WgKey peer, List<InetSocketAddress> addresses, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         PeerPath p = peers.get(peer);
         if (p != null && p.onResolved(addresses.stream().filter(table::usable).distinct().toList())) {
             drive(nowMillis, out);
@@ -164,7 +185,7 @@ public final class Mesh {
 
     /** Our own public endpoint as the UPnP router maps it (empty when the mapping is gone). */
     public List<Action> onExternalEndpoint(Optional<InetSocketAddress> endpoint, long nowMillis) {
-        Out out = new Out();
+        Out out = out(nowMillis);
         long nowS = nowMillis / 1000;
         if (endpoint.isPresent() && table.usable(endpoint.get())) {
             if (!endpoint.equals(external) || nowS - externalAnnouncedS >= REANNOUNCE_S) {
@@ -189,11 +210,53 @@ public final class Mesh {
     /** Everything `automesh status` shows about the mesh, as of {@code nowMillis}. */
     public MeshStatus status(long nowMillis) {
         List<MeshStatus.Peer> list = new ArrayList<>();
-        for (PeerPath p : peers.values()) list.add(p.status(p.candidates(table, nowMillis), nowMillis));
-        return new MeshStatus(ownB64, listenPort, external, list, table.counters());
+        for (PeerPath p : peers.values()) {
+            list.add(relays.status(p, p.status(p.candidates(table, nowMillis), nowMillis), nowMillis));
+        }
+        return new MeshStatus(ownB64, listenPort, external, list, table.counters(), desk.status(), desk.counters());
     }
 
     // ---------------------------------------------------------------- reactions
+
+    private Out out(long nowMillis) {
+        eventMillis = nowMillis;
+        return new Out(this::stamp);
+    }
+
+    /**
+     * Every Ping and Pong to a configured peer's mesh address carries our Capabilities; a peer that
+     * never sent its own (wgautomesh) gets nothing else after the message, whatever asked for it.
+     */
+    private Action.Send stamp(Action.Send s) {
+        PeerPath p = s.to().getPort() == settings.gossipPort() ? peersByMeshAddress.get(s.to().getAddress()) : null;
+        if (p == null) return s.extensions().isEmpty() ? s : new Action.Send(s.to(), s.message());
+        List<Extension> exts = new ArrayList<>();
+        boolean ping = s.message() instanceof Message.Ping;
+        if (ping || s.message() instanceof Message.Pong) exts.add(ownCaps);
+        if (neighbours.automesh(p.key())) {
+            for (Extension e : s.extensions()) if (!(e instanceof Extension.Capabilities)) exts.add(e);
+        }
+        if (ping) neighbours.pinged(p.key(), eventMillis);
+        return new Action.Send(s.to(), s.message(), exts);
+    }
+
+    /** Capabilities first (a request on the same datagram may need them), then the relay setup. */
+    private void onExtensions(PeerPath from, List<Extension> extensions, long nowMillis, Out out) {
+        for (Extension e : extensions) if (e instanceof Extension.Capabilities c) neighbours.capabilities(from.key(), c);
+        if (!neighbours.automesh(from.key())) return;
+        for (Extension e : extensions) {
+            if (e instanceof Extension.RelayRequest r) {
+                desk.onRequest(from, r, nowMillis, out);
+            } else if (e instanceof Extension.RelayReady r) {
+                relays.onReady(from, r, nowMillis, out);
+            } else if (e instanceof Extension.RelayRefused r) {
+                relays.onRefused(from, r, nowMillis, out);
+            } else if (e instanceof Extension.RelayClose c) {
+                desk.onClose(from, c, out);
+                relays.onClose(from, c, nowMillis, out);
+            }
+        }
+    }
 
     /**
      * Passes a merge's fresher sightings to the peer they are about (backoff reset, maybe moved).
@@ -227,6 +290,8 @@ public final class Mesh {
         Optional<TimedEndpoint> seen = p.sighting(nowMillis);
         if (seen.isEmpty() || !table.usable(seen.get().address())) return;
         TimedEndpoint e = seen.get();
+        // A relayed peer's endpoint is our own loopback proxy: nothing anyone else could use.
+        if (p.relayed() || e.address().getAddress().isLoopbackAddress()) return;
         if (table.listedAfter(p.b64(), e.address(), e.unixSeconds() - REANNOUNCE_S)) return;
         if (learn(table.sighting(p.b64(), e, new Source(SourceKind.WIREGUARD, ""), nowMillis))) {
             fanOut(p.b64(), nowMillis, out);
@@ -255,12 +320,20 @@ public final class Mesh {
         for (PeerPath p : peers.values()) {
             if (!p.link().present()) continue;
             List<PathCandidate> cands = p.candidates(table, nowMillis);
-            if (p.judge(cands, nowMillis, out)) {
-                // Swap tables with it at once rather than waiting for the next change.
-                out.send(p.gossipAddress(), new Message.Request());
-                table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
+            if (p.relayed()) {
+                if (relays.drive(p, cands, nowMillis, out)) swapTables(p, out);
+                continue;
             }
+            if (p.judge(cands, nowMillis, out)) swapTables(p, out);
             p.move(cands, nowMillis, out);
+            relays.afterDirect(p, cands, nowMillis, out);
         }
+        desk.drive(nowMillis, out);
+    }
+
+    /** Swaps tables with a peer that just connected, at once rather than waiting for the next change. */
+    private void swapTables(PeerPath p, Out out) {
+        out.send(p.gossipAddress(), new Message.Request());
+        table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
     }
 }

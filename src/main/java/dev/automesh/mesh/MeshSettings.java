@@ -7,18 +7,21 @@ import java.util.Objects;
 
 /**
  * What the mesh logic needs to know about this node. {@code ownKey} comes from the WireGuard device.
- * {@code relayWilling}: this node may relay for others; {@code relayPort}: its relay socket's port;
- * {@code seed}: for request and session ids (the daemon passes a SecureRandom one, tests fixed ones).
+ *
+ * @param relayWilling whether this node relays for others ({@code relay = true}, the default)
+ * @param relayPort    the port of this node's relay socket on its mesh address
+ * @param seed         seeds the only randomness in the mesh (relay request and session ids)
  */
 public record MeshSettings(WgKey ownKey, int gossipPort, boolean lanDiscovery, List<PeerConfig> peers,
-                           boolean relayWilling, int relayPort, long seed) {
+        boolean relayWilling, int relayPort, long seed) {
     public MeshSettings {
         Objects.requireNonNull(ownKey);
         peers = List.copyOf(peers);
+        if (relayPort < 0 || relayPort > 65535) throw new IllegalArgumentException("relay port " + relayPort + " out of range");
     }
 
-    /** Relay willing, relay port gossipPort + 1, seed 0. */
+    /** Willing to relay, relay port = gossip port + 1, seed 0. */
     public MeshSettings(WgKey ownKey, int gossipPort, boolean lanDiscovery, List<PeerConfig> peers) {
-        this(ownKey, gossipPort, lanDiscovery, peers, true, gossipPort + 1, 0L);
+        this(ownKey, gossipPort, lanDiscovery, peers, true, gossipPort + 1, 0);
     }
 }

@@ -17,7 +17,8 @@ public record MeshStatus(
         Optional<InetSocketAddress> externalEndpoint,
         List<Peer> peers,
         Counters counters,
-        List<RelayServed> relaying) {
+        List<RelayServed> relaying,
+        RelayDeskCounters relayDesk) {
 
     public MeshStatus {
         Objects.requireNonNull(ownPubkey);
@@ -25,15 +26,25 @@ public record MeshStatus(
         peers = List.copyOf(peers);
         Objects.requireNonNull(counters);
         relaying = List.copyOf(relaying);
+        Objects.requireNonNull(relayDesk);
     }
 
-    /** Relaying for nobody. */
     public MeshStatus(String ownPubkey, int listenPort, Optional<InetSocketAddress> externalEndpoint, List<Peer> peers,
-                      Counters counters) {
+            Counters counters, List<RelayServed> relaying) {
+        this(ownPubkey, listenPort, externalEndpoint, peers, counters, relaying, new RelayDeskCounters(0, 0, 0, 0));
+    }
+
+    public MeshStatus(String ownPubkey, int listenPort, Optional<InetSocketAddress> externalEndpoint, List<Peer> peers,
+            Counters counters) {
         this(ownPubkey, listenPort, externalEndpoint, peers, counters, List.of());
     }
 
-    /** A pair whose traffic this node relays: the two ends' names and the session. */
+    /** True when every configured peer has a live session (direct or relayed): `automesh status` exits 0 then. */
+    public boolean allConnected() {
+        return peers.stream().allMatch(p -> p.state().up());
+    }
+
+    /** A session this node relays: the names of its two ends. Bytes come from the daemon's relay counters. */
     public record RelayServed(String a, String b, long sessionId) {
         public RelayServed {
             Objects.requireNonNull(a);
@@ -41,27 +52,36 @@ public record MeshStatus(
         }
     }
 
-    /** True when every configured peer has a live session: `automesh status` exits 0 then. */
-    public boolean allConnected() {
-        return peers.stream().allMatch(p -> p.state() == State.CONNECTED || p.state() == State.LAN
-                || p.state() == State.RELAYED);
-    }
+    /**
+     * What this node's relay desk did with RelayRequests.
+     *
+     * @param served      requests that opened or refreshed a session
+     * @param refused     answered with RelayRefused
+     * @param rateLimited dropped unanswered: the requester asked too often
+     * @param closed      sessions closed (an end's tunnel died, an end closed it, or it was not refreshed)
+     */
+    public record RelayDeskCounters(long served, long refused, long rateLimited, long closed) {}
 
     public enum State {
         /** A handshake within the last 180 s. */
         CONNECTED,
         /** Connected, at the endpoint its LAN broadcast gave. */
         LAN,
-        /** Connected through a relay (rendered "relayed via NAME" with the peer's relayedVia). */
-        RELAYED,
         /** Not connected; trying candidate endpoints in turn. */
         PROBING,
         /** Not connected and nothing to try: no config endpoint, nothing gossiped, no LAN broadcast. */
-        NO_CANDIDATES;
+        NO_CANDIDATES,
+        /** Connected through a relay (Peer.relayedVia names it); counts as connected. */
+        RELAYED;
 
-        /** As `automesh status` prints it: connected, LAN, probing, no candidates. */
+        /** As `automesh status` prints it: connected, LAN, probing, no candidates, relayed. */
         public String label() {
             return this == LAN ? "LAN" : name().toLowerCase().replace('_', ' ');
+        }
+
+        /** A live session, direct or relayed. */
+        public boolean up() {
+            return this == CONNECTED || this == LAN || this == RELAYED;
         }
     }
 
@@ -127,6 +147,9 @@ public record MeshStatus(
      * @param endpoint            the endpoint WireGuard uses now (or the one we set, before any read)
      * @param endpointSource      where that endpoint came from
      * @param handshakeAgeSeconds empty when there was never a handshake
+     * @param relayedVia          the relay's name while RELAYED (the endpoint is then a loopback address)
+     * @param relayNote           what the relay logic is doing for a peer without a direct path, e.g.
+     *                            "no relay available", "asking pub to relay"
      */
     public record Peer(
             String name,
@@ -139,9 +162,29 @@ public record MeshStatus(
             List<Candidate> candidates,
             long rxBytes,
             long txBytes,
-            Optional<String> relayedVia) {
+            Optional<String> relayedVia,
+            Optional<String> relayNote) {
+        public Peer(String name, String pubkey, InetAddress meshAddress, State state, Optional<InetSocketAddress> endpoint,
+                Optional<Source> endpointSource, OptionalLong handshakeAgeSeconds, List<Candidate> candidates,
+                long rxBytes, long txBytes, Optional<String> relayedVia) {
+            this(name, pubkey, meshAddress, state, endpoint, endpointSource, handshakeAgeSeconds, candidates, rxBytes,
+                    txBytes, relayedVia, Optional.empty());
+        }
+
+        public Peer(String name, String pubkey, InetAddress meshAddress, State state, Optional<InetSocketAddress> endpoint,
+                Optional<Source> endpointSource, OptionalLong handshakeAgeSeconds, List<Candidate> candidates,
+                long rxBytes, long txBytes) {
+            this(name, pubkey, meshAddress, state, endpoint, endpointSource, handshakeAgeSeconds, candidates, rxBytes,
+                    txBytes, Optional.empty());
+        }
+
+        /** The same peer as the relay logic sees it. */
+        Peer withRelay(State s, Optional<InetSocketAddress> ep, Optional<String> via, Optional<String> note) {
+            return new Peer(name, pubkey, meshAddress, s, ep, via.isPresent() ? Optional.empty() : endpointSource,
+                    handshakeAgeSeconds, candidates, rxBytes, txBytes, via, note);
+        }
+
         public Peer {
-            Objects.requireNonNull(relayedVia);
             Objects.requireNonNull(name);
             Objects.requireNonNull(pubkey);
             Objects.requireNonNull(meshAddress);
@@ -150,14 +193,8 @@ public record MeshStatus(
             Objects.requireNonNull(endpointSource);
             Objects.requireNonNull(handshakeAgeSeconds);
             candidates = List.copyOf(candidates);
-        }
-
-        /** Not relayed. */
-        public Peer(String name, String pubkey, InetAddress meshAddress, State state, Optional<InetSocketAddress> endpoint,
-                    Optional<Source> endpointSource, OptionalLong handshakeAgeSeconds, List<Candidate> candidates,
-                    long rxBytes, long txBytes) {
-            this(name, pubkey, meshAddress, state, endpoint, endpointSource, handshakeAgeSeconds, candidates, rxBytes,
-                    txBytes, Optional.empty());
+            Objects.requireNonNull(relayedVia);
+            Objects.requireNonNull(relayNote);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.automesh.mesh;
 
 import dev.automesh.config.PeerConfig;
+import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.Action.Notice;
 import dev.automesh.mesh.MeshStatus.Source;
 import dev.automesh.mesh.MeshStatus.SourceKind;
@@ -87,6 +88,10 @@ final class PeerPath {
     private List<InetSocketAddress> resolved = List.of();
     private final Attempts attempts = new Attempts();
     private LanUpgrade upgrade;
+    /** When it last went from up (or from the start) to not connected directly. */
+    private long downSinceMillis;
+    /** RelayPaths drives it: judge and move are not called, the endpoint is the relay's loopback. */
+    private boolean relayed;
 
     PeerPath(PeerConfig config, String ownB64, int gossipPort) {
         this.config = config;
@@ -100,6 +105,8 @@ final class PeerPath {
     String b64() { return b64; }
 
     String name() { return name; }
+
+    WgKey key() { return config.pubkey(); }
 
     /** Unsigned xxh3 of "our key-its key": the fan-out order. */
     long rank() { return rank; }
@@ -194,6 +201,7 @@ final class PeerPath {
     boolean judge(List<PathCandidate> cands, long nowMillis, Out out) {
         State before = state;
         state = stateOf(cands, nowMillis);
+        if (!up(state) && (before == null || up(before))) downSinceMillis = nowMillis;
         if (up(state)) {
             if (up(before)) return false;
             connected(before, cands, nowMillis, out);
@@ -325,6 +333,54 @@ final class PeerPath {
             b.endpoint(endpoint).keepalive(keepalive);
         }
         return b.build();
+    }
+
+    // ---------------------------------------------------------------- relayed paths (RelayPaths drives these)
+
+    boolean relayed() { return relayed; }
+
+    /** Directly up, as last judged. */
+    boolean up() { return up(state); }
+
+    /** When it was last judged not connected after being up (or at its first judgement). */
+    long downSinceMillis() { return downSinceMillis; }
+
+    /** How many of these candidates were set as its endpoint at least once. */
+    int tried(List<PathCandidate> cands) {
+        return (int) cands.stream().filter(c -> !attempts.untried(c.address())).count();
+    }
+
+    /** Every candidate had its window and failed at least once. */
+    boolean allFailed(List<PathCandidate> cands) {
+        return !cands.isEmpty() && cands.stream().allMatch(c -> attempts.of(c.address()).map(a -> a.failures() > 0).orElse(false));
+    }
+
+    /** A relay takes the path over: no direct tries, no LAN upgrade until it hands it back. */
+    void handOver() {
+        relayed = true;
+        upgrade = null;
+        current = null;
+    }
+
+    /** Back from the relay, connected directly at {@code endpoint} (no Connected notice: DirectAgain said it). */
+    void resumeDirect(InetSocketAddress endpoint, List<PathCandidate> cands, long nowMillis) {
+        relayed = false;
+        state = State.CONNECTED;
+        current = new Current(endpoint, find(cands, endpoint).map(PathCandidate::source)
+                .orElse(new Source(SourceKind.WIREGUARD, "")), nowMillis, true);
+        keepalive = -1; // the next move sets the connected keepalive
+        probePingMillis = 0;
+        attempts.resetBackoff();
+    }
+
+    /** Back from the relay, not connected: probe direct candidates again. */
+    void resumeProbing(long nowMillis) {
+        relayed = false;
+        state = State.PROBING;
+        current = null;
+        keepalive = -1;
+        probePingMillis = 0;
+        attempts.resetBackoff();
     }
 
     // ---------------------------------------------------------------- what we know

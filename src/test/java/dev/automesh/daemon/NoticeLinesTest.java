@@ -55,4 +55,17 @@ class NoticeLinesTest {
         assertEquals("b moved to its LAN endpoint 192.168.1.20:51999",
                 NoticeLines.line(new Notice.MovedToLan("b", K, ep("198.51.100.20:3333"), ep("192.168.1.20:51999"))));
     }
+
+    @Test
+    void relayedDirectAgainAndRelayLost() {
+        assertEquals("b relayed via pub: no direct handshake in 8 s (2 candidate endpoints tried)",
+                NoticeLines.line(new Notice.Relayed("b", K, "pub", 8, 2)));
+        assertEquals("b relayed via pub: no direct handshake in 9 s", NoticeLines.line(new Notice.Relayed("b", K, "pub", 9, 0)));
+        assertEquals("b direct again at 198.51.100.12:51820, no longer relayed via pub",
+                NoticeLines.line(new Notice.DirectAgain("b", K, ep("198.51.100.12:51820"), "pub")));
+        assertEquals("b lost its relay pub (nothing came back through it); asking pub2 to relay", NoticeLines.line(
+                new Notice.RelayLost("b", K, "pub", Notice.LostWhy.STALLED, Optional.of("pub2"))));
+        assertEquals("b lost its relay pub (our tunnel to it is down); no relay available, probing directly", NoticeLines.line(
+                new Notice.RelayLost("b", K, "pub", Notice.LostWhy.RELAY_UNREACHABLE, Optional.empty())));
+    }
 }

@@ -59,6 +59,12 @@ class MeshTest {
         return m;
     }
 
+    /** A Ping to a configured peer: it carries our Capabilities (relay willing, relay port = gossip port + 1). */
+    static Action.Send pingTo(String meshIp) {
+        return new Action.Send(gossipAt(meshIp), new Message.Ping(),
+                List.of(new dev.automesh.wire.Extension.Capabilities(1, 1, GOSSIP + 1, "automesh")));
+    }
+
     static InetSocketAddress gossipAt(String meshIp) {
         return new InetSocketAddress(ip(meshIp), GOSSIP);
     }
@@ -281,8 +287,8 @@ class MeshTest {
         dev.apply(out);
         assertEquals(ep("198.51.100.30:5000"), dev.peer(B).endpoint);
         assertEquals(10, dev.peer(B).keepalive);
-        assertTrue(sends(out).contains(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())));
-        assertTrue(out.indexOf(only(out, Action.Configure.class).get(0)) < out.indexOf(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())),
+        assertTrue(sends(out).contains(pingTo("10.9.0.3")));
+        assertTrue(out.indexOf(only(out, Action.Configure.class).get(0)) < out.indexOf(pingTo("10.9.0.3")),
                 "the endpoint is set before the Ping that makes WireGuard handshake");
 
         // a fresher one arrives mid-window: it is tried at once too
@@ -383,7 +389,7 @@ class MeshTest {
         dev.apply(m.onDevice(dev.snapshot(), T0));
         m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.21:4444", S0 - 1), T0 + 30_000);
         assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 32_000)));
-        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())),
+        assertEquals(List.of(pingTo("10.9.0.3")),
                 sends(m.onDevice(dev.snapshot(), T0 + 33_000)), "half-way, the path is asked to prove itself");
         assertEquals(List.of(), sends(m.onDevice(dev.snapshot(), T0 + 34_000)), "once");
         assertTrue(notices(m.onDevice(dev.snapshot(), T0 + 43_000)).isEmpty());
@@ -411,7 +417,7 @@ class MeshTest {
                 .noneMatch(s -> s.message() instanceof Message.Ping));
         // seen at another address after our handshake: ping it now
         List<Action> out = m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.22:2", S0 + 1), T0 + 2000);
-        assertTrue(sends(out).contains(new Action.Send(gossipAt("10.9.0.3"), new Message.Ping())), out.toString());
+        assertTrue(sends(out).contains(pingTo("10.9.0.3")), out.toString());
         assertTrue(updates(out).isEmpty(), "no endpoint change yet");
         // it answers: still connected, nothing changes
         dev.peer(B).rx += 60;
