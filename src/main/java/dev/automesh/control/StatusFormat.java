@@ -106,10 +106,10 @@ public final class StatusFormat {
                 c.ignoredForeignBroadcasts()));
         relayText(sb, r.relay());
         sb.append(String.format("peers: %d of %d connected%n%n", up, r.peers().size()));
-        sb.append(String.format("%-12s %-15s %-13s %-28s %-24s %-10s %s%n", "PEER", "ADDRESS", "STATE", "ENDPOINT", "FROM",
+        sb.append(String.format("%-12s %-15s %-17s %-28s %-24s %-10s %s%n", "PEER", "ADDRESS", "STATE", "ENDPOINT", "FROM",
                 "HANDSHAKE", "RX/TX"));
         for (StatusReport.Peer p : r.peers()) {
-            sb.append(String.format("%-12s %-15s %-13s %-28s %-24s %-10s %s/%s%n", p.name(), p.address(), p.state(),
+            sb.append(String.format("%-12s %-15s %-17s %-28s %-24s %-10s %s/%s%n", p.name(), p.address(), p.state(),
                     p.endpoint().orElse("-"), p.source().orElse("-"), age(p.handshakeSecondsAgo()), bytes(p.rxBytes()),
                     bytes(p.txBytes())));
             if (!p.connected()) {

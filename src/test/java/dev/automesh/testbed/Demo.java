@@ -13,7 +13,7 @@ import java.util.Map;
 public final class Demo {
     public static void main(String[] args) throws Exception {
         long timeoutMs = args.length > 0 ? Long.parseLong(args[0]) * 1000 : 60_000;
-        System.out.println("automesh demo: building the test network (namespaces, 2 NAT routers, wireguard-go)...");
+        System.out.println("automesh demo: building the test network (namespaces, 3 NAT routers, wireguard-go)...");
         NatTopology t = NatTopology.createWithThirdNat(NatTopology.Nat.HOME, NatTopology.Nat.HOME,
                 NatTopology.Nat.SYMMETRIC);
         List<AgentProcess> agents = new ArrayList<>();
