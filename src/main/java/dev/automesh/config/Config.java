@@ -22,6 +22,8 @@ import java.util.Optional;
  */
 public final class Config {
     static final long POLL_DEFAULT_MS = 1000;
+    /** Per relayed pair, both directions: as RelaySettings.DEFAULT_BYTES_PER_SECOND (config does not import net). */
+    public static final long RELAY_RATE_DEFAULT_MBIT = 100;
 
     private final Path source;
     private final String interfaceName;
@@ -38,6 +40,9 @@ public final class Config {
     private final long wgPollMillis;
     private final List<PeerConfig> peers;
     private final PortMapping portMapping;
+    private final boolean relay;
+    private final int relayPort;
+    private final long relayRateLimitMbit;
 
     private Config(Builder b) {
         source = b.source;
@@ -55,6 +60,14 @@ public final class Config {
         wgPollMillis = b.wgPollMillis;
         portMapping = b.portMapping;
         peers = List.copyOf(b.peers);
+        relay = b.relay;
+        relayPort = b.relayPort != null ? b.relayPort : defaultRelayPort(gossipPort);
+        relayRateLimitMbit = b.relayRateLimitMbit;
+    }
+
+    /** gossip_port + 1; gossip_port - 1 for the one gossip port that has no successor. */
+    public static int defaultRelayPort(int gossipPort) {
+        return gossipPort < 65535 ? gossipPort + 1 : gossipPort - 1;
     }
 
     /** The three values without a default: where it came from, the interface and the gossip port. */
@@ -78,6 +91,12 @@ public final class Config {
     public List<PeerConfig> peers() { return peers; }
     /** Port-mapping protocols in order of preference (automesh extension). */
     public PortMapping portMapping() { return portMapping; }
+    /** Whether this node may relay for other peers (automesh extension; default true). */
+    public boolean relay() { return relay; }
+    /** The relay socket's UDP port on this node's mesh address (default gossip_port + 1). */
+    public int relayPort() { return relayPort; }
+    /** The rate limit of each pair this node relays for, in Mbit/s (both directions together). */
+    public long relayRateLimitMbit() { return relayRateLimitMbit; }
 
     /**
      * Legal but probably unintended settings. They do not fail `check`; `check` prints them and the
@@ -105,13 +124,15 @@ public final class Config {
                 && ipv6 == c.ipv6 && lanDiscovery == c.lanDiscovery && upnpForwardExternalPort.equals(c.upnpForwardExternalPort)
                 && wireguardBackend == c.wireguardBackend && uapiSocket.equals(c.uapiSocket)
                 && controlSocket.equals(c.controlSocket) && metricsAddress.equals(c.metricsAddress)
-                && wgPollMillis == c.wgPollMillis && peers.equals(c.peers) && portMapping.equals(c.portMapping);
+                && wgPollMillis == c.wgPollMillis && peers.equals(c.peers) && portMapping.equals(c.portMapping)
+                && relay == c.relay && relayPort == c.relayPort && relayRateLimitMbit == c.relayRateLimitMbit;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(source, interfaceName, gossipPort, gossipSecret, persistFile, ipv6, lanDiscovery,
-                upnpForwardExternalPort, wireguardBackend, uapiSocket, controlSocket, metricsAddress, wgPollMillis, peers, portMapping);
+                upnpForwardExternalPort, wireguardBackend, uapiSocket, controlSocket, metricsAddress, wgPollMillis, peers, portMapping,
+                relay, relayPort, relayRateLimitMbit);
     }
 
     /** Every field; the secret only as its length (see {@link GossipSecret#toString()}). */
@@ -122,7 +143,8 @@ public final class Config {
                 + ", lanDiscovery=" + lanDiscovery + ", upnpForwardExternalPort=" + upnpForwardExternalPort
                 + ", wireguardBackend=" + wireguardBackend + ", uapiSocket=" + uapiSocket
                 + ", controlSocket=" + controlSocket + ", metricsAddress=" + metricsAddress
-                + ", wgPollMillis=" + wgPollMillis + ", peers=" + peers + ", portMapping=" + portMapping + "]";
+                + ", wgPollMillis=" + wgPollMillis + ", peers=" + peers + ", portMapping=" + portMapping
+                + ", relay=" + relay + ", relayPort=" + relayPort + ", relayRateLimitMbit=" + relayRateLimitMbit + "]";
     }
 
     /** Collects the values; {@link #build()} may be called more than once. Not thread-safe. */
@@ -142,6 +164,9 @@ public final class Config {
         private long wgPollMillis = POLL_DEFAULT_MS;
         private PortMapping portMapping = PortMapping.DEFAULT;
         private List<PeerConfig> peers = List.of();
+        private boolean relay = true;
+        private Integer relayPort;
+        private long relayRateLimitMbit = RELAY_RATE_DEFAULT_MBIT;
 
         private Builder(Path source, String interfaceName, int gossipPort) {
             this.source = Objects.requireNonNull(source, "source");
@@ -162,6 +187,11 @@ public final class Config {
         public Builder wgPollMillis(long v) { wgPollMillis = v; return this; }
         public Builder peers(List<PeerConfig> v) { peers = List.copyOf(v); return this; }
         public Builder portMapping(PortMapping v) { portMapping = Objects.requireNonNull(v); return this; }
+
+        public Builder relay(boolean v) { relay = v; return this; }
+        /** Default gossip_port + 1 (see {@link Config#defaultRelayPort}). */
+        public Builder relayPort(int v) { relayPort = v; return this; }
+        public Builder relayRateLimitMbit(long v) { relayRateLimitMbit = v; return this; }
 
         public Config build() {
             return new Config(this);

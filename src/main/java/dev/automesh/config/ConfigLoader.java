@@ -36,12 +36,15 @@ public final class ConfigLoader {
     static final long POLL_MIN_MS = 100;
     static final long POLL_MAX_MS = 60_000;
     static final long POLL_DEFAULT_MS = Config.POLL_DEFAULT_MS;
+    static final long RELAY_RATE_MIN_MBIT = 1;
+    static final long RELAY_RATE_MAX_MBIT = 100_000;
 
     /** Top-level keys: wgautomesh's first, then automesh's. Order is the documentation order. */
     static final List<String> TOP_KEYS = List.of(
             "interface", "gossip_port", "gossip_secret", "gossip_secret_file", "persist_file", "ipv6",
             "lan_discovery", "upnp_forward_external_port", "peers",
-            "wireguard_backend", "uapi_socket", "control_socket", "metrics_address", "poll_interval_ms", "port_mapping");
+            "wireguard_backend", "uapi_socket", "control_socket", "metrics_address", "poll_interval_ms", "port_mapping",
+            "relay", "relay_port", "relay_rate_limit_mbit");
     static final List<String> PEER_KEYS = PeersReader.PEER_KEYS;
 
     /** @throws ConfigException with file:line:column, key path and the fix, as one line */
@@ -112,7 +115,29 @@ public final class ConfigLoader {
                 b.wgPollMillis(poll);
             }
             b.portMapping(portMapping(toml));
+            relay(toml, b, gossipPort);
             return b.peers(new PeersReader(v).read(toml)).build();
+        }
+
+        private void relay(TomlTable toml, Config.Builder b, int gossipPort) throws ConfigException {
+            b.relay(v.optBool(toml, "relay", true));
+            Optional<Integer> port = v.optPort(toml, "relay_port");
+            if (port.isPresent()) {
+                if (port.get() == gossipPort) {
+                    throw v.err(Reason.CONFLICT, toml, "relay_port", true, port.get() + " is the gossip_port too; "
+                            + "give the relay its own port (default gossip_port + 1) or remove the line");
+                }
+                b.relayPort(port.get());
+            }
+            if (toml.get(List.of("relay_rate_limit_mbit")) != null) {
+                long mbit = v.requireLong(toml, "relay_rate_limit_mbit", "an integer number of Mbit/s");
+                if (mbit < RELAY_RATE_MIN_MBIT || mbit > RELAY_RATE_MAX_MBIT) {
+                    throw v.err(Reason.INVALID_VALUE, toml, "relay_rate_limit_mbit", true, mbit + " is out of range"
+                            + " (expected " + RELAY_RATE_MIN_MBIT + " to " + RELAY_RATE_MAX_MBIT + " Mbit/s per relayed pair;"
+                            + " default " + Config.RELAY_RATE_DEFAULT_MBIT + "; relay = false turns relaying off)");
+                }
+                b.relayRateLimitMbit(mbit);
+            }
         }
 
         private TomlParseResult parse(String text) throws ConfigException {

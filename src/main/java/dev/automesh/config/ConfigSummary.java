@@ -29,6 +29,8 @@ public final class ConfigSummary {
         row(sb, "metrics", c.metricsAddress().map(a -> hostPort(a.getAddress().getHostAddress(), a.getPort()))
                 .orElse("off"));
         row(sb, "poll interval", c.wgPollMillis() + " ms");
+        row(sb, "relay", (c.relay() ? "on: may relay for other peers, " + c.relayRateLimitMbit() + " Mbit/s per pair"
+                : "not for others (relay = false)") + "; UDP port " + c.relayPort() + " on this node's mesh address");
         if (!c.peers().isEmpty()) {
             sb.append(String.format("  %-16s %-10s %-24s %s%n", "PEER", "KEY", "ADDRESS", "ENDPOINT"));
             int shown = Math.min(c.peers().size(), MAX_PEER_ROWS);

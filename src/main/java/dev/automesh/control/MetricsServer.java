@@ -141,7 +141,39 @@ public final class MetricsServer implements AutoCloseable {
         ignored(sb, "unknown_peer_over_limit", c.ignoredUnknownPeers());
         ignored(sb, "foreign_lan_broadcast", c.ignoredForeignBroadcasts());
         c.hostile().forEach((k, v) -> single(sb, "automesh_gossip_" + k + "_total", "hostile-input counter: " + k.replace('_', ' '), v));
+        relay(sb, r);
         return sb.toString();
+    }
+
+    /** Relayed peers, the pairs this node relays for, and the relay socket's counters (when it has one). */
+    private static void relay(StringBuilder sb, StatusReport r) {
+        gauge(sb, "automesh_peer_relayed", "1 while the peer is reached through a relay, else 0");
+        for (StatusReport.Peer p : r.peers()) {
+            sb.append("automesh_peer_relayed").append(labels(p)).append(' ').append(p.relayedVia().isPresent() ? 1 : 0)
+                    .append('\n');
+        }
+        StatusReport.Relay relay = r.relay();
+        gauge(sb, "automesh_relay_sessions", "pairs this node relays for now");
+        sb.append("automesh_relay_sessions ").append(relay.serving().size()).append('\n');
+        counter(sb, "automesh_relay_pair_bytes_total", "bytes this node relayed for the pair, from a to b");
+        for (StatusReport.Served s : relay.serving()) {
+            sb.append("automesh_relay_pair_bytes_total{a=\"").append(esc(s.a())).append("\",b=\"").append(esc(s.b()))
+                    .append("\"} ").append(s.bytesAtoB()).append('\n');
+            sb.append("automesh_relay_pair_bytes_total{a=\"").append(esc(s.b())).append("\",b=\"").append(esc(s.a()))
+                    .append("\"} ").append(s.bytesBtoA()).append('\n');
+        }
+        if (relay.counters().isEmpty()) return;
+        StatusReport.RelayCounters c = relay.counters().get();
+        single(sb, "automesh_relay_forwarded_bytes_total", "bytes forwarded between two peers as their relay", c.bytesForwarded());
+        single(sb, "automesh_relay_forwarded_frames_total", "frames forwarded between two peers as their relay", c.framesForwarded());
+        single(sb, "automesh_relay_sessions_opened_total", "relay sessions opened for pairs of peers", c.sessionsOpened());
+        single(sb, "automesh_relay_sessions_expired_total", "relay sessions ended for idleness", c.sessionsExpired());
+        single(sb, "automesh_relay_to_relay_bytes_total", "bytes of our WireGuard sent through relays", c.bytesToRelay());
+        single(sb, "automesh_relay_from_relay_bytes_total", "bytes for our WireGuard received through relays", c.bytesFromRelay());
+        single(sb, "automesh_relay_send_errors_total", "relay frames that could not be sent", c.sendErrors());
+        counter(sb, "automesh_relay_dropped_total", "relay frames dropped, by reason");
+        c.dropped().forEach((reason, v) ->
+                sb.append("automesh_relay_dropped_total{reason=\"").append(reason).append("\"} ").append(v).append('\n'));
     }
 
     /** From the port-mapping line ("natpmp mapped gateway=..."): which protocol, and whether it holds a mapping. */

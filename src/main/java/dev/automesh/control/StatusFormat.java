@@ -48,6 +48,7 @@ public final class StatusFormat {
                     .fieldOrNull("endpoint", p.endpoint())
                     .fieldOrNull("endpoint_source", p.source())
                     .fieldOrNull("handshake_seconds_ago", p.handshakeSecondsAgo())
+                    .fieldOrNull("relayed_via", p.relayedVia())
                     .field("rx_bytes", p.rxBytes())
                     .field("tx_bytes", p.txBytes());
             j.key("candidates").beginArray();
@@ -57,8 +58,39 @@ public final class StatusFormat {
             }
             j.endArray().end();
         }
-        j.endArray().end();
+        j.endArray();
+        relayJson(j, r.relay());
+        j.end();
         return j + "\n";
+    }
+
+    private static void relayJson(Json j, StatusReport.Relay relay) {
+        j.key("relay").begin().field("state", relay.state());
+        j.key("relaying_for").beginArray();
+        for (StatusReport.Served s : relay.serving()) {
+            j.begin().field("a", s.a()).field("b", s.b()).field("bytes_a_to_b", s.bytesAtoB())
+                    .field("bytes_b_to_a", s.bytesBtoA()).field("frames", s.frames())
+                    .field("idle_seconds", s.idleSeconds()).end();
+        }
+        j.endArray();
+        if (relay.counters().isPresent()) {
+            StatusReport.RelayCounters c = relay.counters().get();
+            j.key("counters").begin()
+                    .field("frames_forwarded", c.framesForwarded())
+                    .field("bytes_forwarded", c.bytesForwarded())
+                    .field("sessions_opened", c.sessionsOpened())
+                    .field("sessions_expired", c.sessionsExpired())
+                    .field("bytes_to_relay", c.bytesToRelay())
+                    .field("bytes_from_relay", c.bytesFromRelay())
+                    .field("send_errors", c.sendErrors());
+            j.key("dropped").begin();
+            c.dropped().forEach(j::field);
+            j.end().end();
+        } else {
+            j.key("counters");
+            j.value((String) null);
+        }
+        j.end();
     }
 
     public static String text(StatusReport r) {
@@ -89,15 +121,16 @@ public final class StatusFormat {
             c.hostile().forEach((k, v) -> h.append(' ').append(k.replace('_', ' ')).append(' ').append(v).append(','));
             sb.append(h, 0, h.length() - 1).append('\n');
         }
+        relayText(sb, r.relay());
         if (!r.deviceKnown()) {
             sb.append("peers: none connected until the interface appears\n");
             return sb.toString();
         }
         sb.append(String.format("peers: %d of %d connected%n%n", up, r.peers().size()));
-        sb.append(String.format("%-12s %-15s %-13s %-28s %-24s %-10s %s%n", "PEER", "ADDRESS", "STATE", "ENDPOINT", "FROM",
+        sb.append(String.format("%-12s %-15s %-17s %-28s %-24s %-10s %s%n", "PEER", "ADDRESS", "STATE", "ENDPOINT", "FROM",
                 "HANDSHAKE", "RX/TX"));
         for (StatusReport.Peer p : r.peers()) {
-            sb.append(String.format("%-12s %-15s %-13s %-28s %-24s %-10s %s/%s%n", p.name(), p.address(), p.state(),
+            sb.append(String.format("%-12s %-15s %-17s %-28s %-24s %-10s %s/%s%n", p.name(), p.address(), p.state(),
                     p.endpoint().orElse("-"), p.source().orElse("-"), age(p.handshakeSecondsAgo()), bytes(p.rxBytes()),
                     bytes(p.txBytes())));
             if (!p.connected()) {
@@ -109,6 +142,26 @@ public final class StatusFormat {
             }
         }
         return sb.toString();
+    }
+
+    private static void relayText(StringBuilder sb, StatusReport.Relay relay) {
+        sb.append("relay: ").append(relay.state());
+        relay.counters().ifPresent(c -> {
+            sb.append(String.format("; forwarded %d frames, %s", c.framesForwarded(), bytes(c.bytesForwarded())));
+            long dropped = c.dropped().values().stream().mapToLong(Long::longValue).sum();
+            if (dropped > 0) {
+                StringBuilder d = new StringBuilder();
+                c.dropped().forEach((k, v) -> {
+                    if (v > 0) d.append(d.length() == 0 ? "" : ", ").append(v).append(' ').append(k.replace('_', ' '));
+                });
+                sb.append("; dropped ").append(d);
+            }
+        });
+        sb.append('\n');
+        for (StatusReport.Served s : relay.serving()) {
+            sb.append(String.format("    relaying for %s <-> %s: %s / %s, %d frames, last frame %d s ago%n", s.a(), s.b(),
+                    bytes(s.bytesAtoB()), bytes(s.bytesBtoA()), s.frames(), s.idleSeconds()));
+        }
     }
 
     private static String age(Optional<Long> s) {

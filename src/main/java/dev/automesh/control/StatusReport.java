@@ -19,7 +19,8 @@ public record StatusReport(
         Counters counters,
         List<Peer> peers,
         Optional<Long> wireguardReadSeconds,
-        Optional<Waiting> waiting) {
+        Optional<Waiting> waiting,
+        Relay relay) {
 
     /** How long a WireGuard read must have taken to count as late in the report. */
     public static final long READ_LATE_SECONDS = 2;
@@ -30,11 +31,25 @@ public record StatusReport(
         this(interfaceName, backend, publicKey, listenPort, gossipPort, upnp, counters, peers, Optional.empty());
     }
 
-    /** A report of an agent whose interface is there. */
+    /** A report of an agent whose interface is there, without a relay socket. */
     public StatusReport(String interfaceName, String backend, String publicKey, int listenPort, int gossipPort, String upnp,
                         Counters counters, List<Peer> peers, Optional<Long> wireguardReadSeconds) {
         this(interfaceName, backend, publicKey, listenPort, gossipPort, upnp, counters, peers, wireguardReadSeconds,
-                Optional.empty());
+                Optional.empty(), Relay.NONE);
+    }
+
+    /** A report without a relay socket (a waiting agent has none yet). */
+    public StatusReport(String interfaceName, String backend, String publicKey, int listenPort, int gossipPort, String upnp,
+                        Counters counters, List<Peer> peers, Optional<Long> wireguardReadSeconds, Optional<Waiting> waiting) {
+        this(interfaceName, backend, publicKey, listenPort, gossipPort, upnp, counters, peers, wireguardReadSeconds,
+                waiting, Relay.NONE);
+    }
+
+    /** A report of a running agent with its relay socket's state. */
+    public StatusReport(String interfaceName, String backend, String publicKey, int listenPort, int gossipPort, String upnp,
+                        Counters counters, List<Peer> peers, Optional<Long> wireguardReadSeconds, Relay relay) {
+        this(interfaceName, backend, publicKey, listenPort, gossipPort, upnp, counters, peers, wireguardReadSeconds,
+                Optional.empty(), relay);
     }
 
     /**
@@ -52,6 +67,51 @@ public record StatusReport(
         peers = List.copyOf(peers);
         Objects.requireNonNull(wireguardReadSeconds);
         Objects.requireNonNull(waiting);
+        Objects.requireNonNull(relay);
+    }
+
+    /**
+     * This node's relay socket: {@code state} ("on, relay socket …" or "off: why"), the pairs it relays
+     * for with their bytes, and its counters since start (empty counters when it has no socket). Session
+     * ids are not shown: an id is the capability to use a session.
+     */
+    public record Relay(String state, List<Served> serving, Optional<RelayCounters> counters) {
+        public static final Relay NONE = new Relay("off", List.of(), Optional.empty());
+
+        public Relay {
+            Objects.requireNonNull(state);
+            serving = List.copyOf(serving);
+            Objects.requireNonNull(counters);
+        }
+    }
+
+    /** A pair this node relays for: the two ends by name, bytes each way, frames, seconds since the last frame. */
+    public record Served(String a, String b, long bytesAtoB, long bytesBtoA, long frames, long idleSeconds) {
+        public Served {
+            Objects.requireNonNull(a);
+            Objects.requireNonNull(b);
+        }
+    }
+
+    /**
+     * The relay socket's counters: as relay (frames and bytes forwarded between two peers, sessions
+     * opened and expired), as an end (to and from relays), and frames dropped by reason.
+     */
+    public record RelayCounters(long framesForwarded, long bytesForwarded, long sessionsOpened, long sessionsExpired,
+                                long bytesToRelay, long bytesFromRelay, long droppedMalformed,
+                                long droppedUnknownSession, long droppedWrongSource, long droppedRateLimited,
+                                long droppedBackpressure, long droppedNotFromWireGuard, long sendErrors) {
+        /** Reason label (metrics, JSON) and count, in a fixed order. */
+        public java.util.Map<String, Long> dropped() {
+            java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+            m.put("malformed", droppedMalformed);
+            m.put("unknown_session", droppedUnknownSession);
+            m.put("wrong_source", droppedWrongSource);
+            m.put("rate_limited", droppedRateLimited);
+            m.put("backpressure", droppedBackpressure);
+            m.put("not_from_wireguard", droppedNotFromWireGuard);
+            return m;
+        }
     }
 
     /**
@@ -120,7 +180,8 @@ public record StatusReport(
     /**
      * One configured peer.
      *
-     * @param state    connected, probing, no candidates, LAN (connected at a LAN address)
+     * @param state    connected, probing, no candidates, LAN (connected at a LAN address), "relayed via NAME"
+     * @param relayedVia the relay's name while the peer is reached through one
      * @param source   where the endpoint in use came from: config, gossip from X, LAN broadcast, state file, UPnP
      */
     public record Peer(
@@ -133,8 +194,18 @@ public record StatusReport(
             Optional<Long> handshakeSecondsAgo,
             List<Candidate> candidates,
             long rxBytes,
-            long txBytes) {
+            long txBytes,
+            Optional<String> relayedVia) {
+        /** Not relayed. */
+        public Peer(String name, String publicKey, String address, String state, Optional<String> endpoint,
+                    Optional<String> source, Optional<Long> handshakeSecondsAgo, List<Candidate> candidates, long rxBytes,
+                    long txBytes) {
+            this(name, publicKey, address, state, endpoint, source, handshakeSecondsAgo, candidates, rxBytes, txBytes,
+                    Optional.empty());
+        }
+
         public Peer {
+            Objects.requireNonNull(relayedVia);
             Objects.requireNonNull(name);
             Objects.requireNonNull(publicKey);
             Objects.requireNonNull(address);
@@ -146,7 +217,7 @@ public record StatusReport(
         }
 
         public boolean connected() {
-            return state.equals("connected") || state.equals("LAN");
+            return state.equals("connected") || state.equals("LAN") || state.startsWith("relayed via ");
         }
     }
 

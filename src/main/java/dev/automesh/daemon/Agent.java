@@ -18,6 +18,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -151,6 +152,7 @@ public final class Agent {
         final Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist;
         final AddOns addOns;
         GossipChannel gossip;
+        RelayPlane relay;
         WgWorker wg;
         EndpointResolver dns;
 
@@ -170,6 +172,7 @@ public final class Agent {
             if (wg != null) wg.close();
             else ready.wireGuard().close();
             if (gossip != null) gossip.close();
+            if (relay != null) relay.close();
             meshGroup.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS).awaitUninterruptibly(500);
             log.info("stopped");
         }
@@ -184,19 +187,23 @@ public final class Agent {
         }
         // Read once here, not on the mesh thread when a key change makes a fresh Mesh.
         var lanSubnets = dev.automesh.net.LanInterfaces.subnets();
+        SecureRandom seeds = new SecureRandom();
         Function<WgKey, Mesh> newMesh = key -> new Mesh(new MeshSettings(key, config.gossipPort(),
-                config.lanDiscovery(), config.peers(), lanSubnets));
+                config.lanDiscovery(), config.peers(), lanSubnets, config.relay(), config.relayPort(), seeds.nextLong()));
         MeshDriver[] driverRef = new MeshDriver[1];
         try {
             p.gossip = GossipChannel.bind(p.meshGroup, bindAddress, config.gossipPort(), config.ipv6(),
-                    GossipCipher.fromSecret(config.gossipSecret()), (from, m) -> driverRef[0].onMessage(from, m));
+                    GossipCipher.fromSecret(config.gossipSecret()), (from, m, exts) -> driverRef[0].onMessage(from, m, exts));
         } catch (IllegalStateException e) {
             log.error("{}", e.getMessage());
             return ExitCode.UNAVAILABLE;
         }
         WgDevice first = p.ready.device();
+        // On the mesh thread: the relay's control methods run there, and it is the relay socket's loop.
+        p.relay = p.loop.submit(() -> RelayPlane.start(config, p.ownKey, p.loop, System::nanoTime, log))
+                .syncUninterruptibly().getNow();
         MeshDriver driver = new MeshDriver(config, newMesh, p.ownKey, p.ready.wireGuard().kind(), first, p.gossip,
-                p.persist, clock);
+                p.persist, clock, p.relay);
         p.wg = new WgWorker(p.ready.wireGuard(), p.loop, driver);
         driver.attach(p.wg);
         driverRef[0] = driver;
@@ -207,9 +214,9 @@ public final class Agent {
         p.dns = new EndpointResolver(config.peers(), p.ownKey,
                 (key, addrs) -> p.loop.execute(() -> driver.onResolved(key, addrs)));
         p.dns.start();
-        log.info("automesh running on {} ({}): public key {}, WireGuard port {}, gossip port {}, {} peer(s){}",
+        log.info("automesh running on {} ({}): public key {}, WireGuard port {}, gossip port {}, relay {}, {} peer(s){}",
                 config.interfaceName(), p.ready.wireGuard().kind(), p.ownKey, first.listenPort(),
-                p.gossip.transport().localAddress().getPort(), config.peers().size(),
+                p.gossip.transport().localAddress().getPort(), p.relay.brief(), config.peers().size(),
                 p.store.map(s -> ", state file " + s.file()).orElse(""));
         AgentHandle handle = new LiveHandle(driver, p.loop, () -> stopping);
         status.running(handle);

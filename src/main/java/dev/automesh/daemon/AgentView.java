@@ -1,7 +1,9 @@
 package dev.automesh.daemon;
 
+import dev.automesh.control.StatusReport;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.Mesh;
+import dev.automesh.mesh.MeshStatus;
 import dev.automesh.wg.WgDevice;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -31,6 +33,11 @@ public interface AgentView {
     OptionalLong wireguardReadMillis();
 
     AgentStatus snapshot();
+
+    /** The relay socket's state, the pairs it relays for (named from {@code mesh}) and its counters. */
+    default StatusReport.Relay relay(MeshStatus mesh) {
+        return StatusReport.Relay.NONE;
+    }
 
     /** The agent's clock (epoch milliseconds), for asking the mesh about ages. */
     long nowMillis();

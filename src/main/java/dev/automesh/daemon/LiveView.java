@@ -1,7 +1,9 @@
 package dev.automesh.daemon;
 
+import dev.automesh.control.StatusReport;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.Mesh;
+import dev.automesh.mesh.MeshStatus;
 import dev.automesh.wg.WgDevice;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -58,6 +60,11 @@ final class LiveView implements AgentView {
     @Override
     public long nowMillis() {
         return driver.nowMillis();
+    }
+
+    @Override
+    public StatusReport.Relay relay(MeshStatus mesh) {
+        return StatusReports.relay(mesh, driver.relay());
     }
 
     @Override

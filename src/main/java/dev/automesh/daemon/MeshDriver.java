@@ -7,6 +7,7 @@ import dev.automesh.mesh.Mesh;
 import dev.automesh.net.GossipChannel;
 import dev.automesh.wg.WgDevice;
 import dev.automesh.wg.WireGuardException;
+import dev.automesh.wire.Extension;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.TimedEndpoint;
 import java.net.InetSocketAddress;
@@ -43,6 +44,7 @@ final class MeshDriver implements WgWorker.Listener {
     private final GossipChannel gossip;
     private final Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist;
     private final LongSupplier clock;
+    private final RelayPlane relay;
     private WgWorker wg;
 
     private WgDevice lastDevice;
@@ -59,7 +61,7 @@ final class MeshDriver implements WgWorker.Listener {
 
     /** @param newMesh makes the mesh for our key (again, when the interface comes back with a new key) */
     MeshDriver(Config config, Function<WgKey, Mesh> newMesh, WgKey ownKey, String backendKind, WgDevice firstDevice, GossipChannel gossip,
-               Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist, LongSupplier clock) {
+               Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist, LongSupplier clock, RelayPlane relay) {
         this.config = config;
         this.newMesh = newMesh;
         this.mesh = newMesh.apply(ownKey);
@@ -69,6 +71,7 @@ final class MeshDriver implements WgWorker.Listener {
         this.gossip = gossip;
         this.persist = persist;
         this.clock = clock;
+        this.relay = relay;
     }
 
     /** Set once, before the first event. */
@@ -78,6 +81,7 @@ final class MeshDriver implements WgWorker.Listener {
 
     void start(Map<String, List<TimedEndpoint>> saved) {
         long now = clock.getAsLong();
+        relay.wireGuardPort(lastDevice.listenPort());
         warnIfOwnKeyNotConfigured();
         guarded("start", () -> execute(mesh.start(saved, now)));
         guarded("device", () -> execute(mesh.onDevice(lastDevice, now)));
@@ -87,9 +91,9 @@ final class MeshDriver implements WgWorker.Listener {
         stopping = true;
     }
 
-    void onMessage(InetSocketAddress from, Message message) {
+    void onMessage(InetSocketAddress from, Message message, List<Extension> extensions) {
         if (stopping) return;
-        guarded("datagram", () -> execute(mesh.onDatagram(from, message, clock.getAsLong())));
+        guarded("datagram", () -> execute(mesh.onDatagram(from, message, extensions, clock.getAsLong())));
     }
 
     /** The poll timer: asks for a read unless one is still in flight (a stuck device must not pile them up). */
@@ -136,6 +140,7 @@ final class MeshDriver implements WgWorker.Listener {
         }
         lastReadError = null;
         lastDevice = d;
+        relay.wireGuardPort(d.listenPort());
         if (d.publicKey().isPresent() && !d.publicKey().get().equals(ownKey)) adoptKey(d.publicKey().get(), now);
         guarded("device", () -> execute(mesh.onDevice(d, now)));
         guarded("tick", () -> execute(mesh.onTick(now)));
@@ -224,7 +229,17 @@ final class MeshDriver implements WgWorker.Listener {
 
     private void execute(Action a) {
         if (a instanceof Action.Send s) {
-            gossip.send(s.to(), s.message());
+            gossip.send(s.to(), s.message(), s.extensions());
+        } else if (a instanceof Action.RelayServe r) {
+            relay.serve(r.sessionId(), r.x(), r.y());
+        } else if (a instanceof Action.RelayUnserve r) {
+            relay.unserve(r.sessionId());
+        } else if (a instanceof Action.RelayUse r) {
+            // The mesh gives WireGuard the loopback endpoint once it knows it: within this execution.
+            relay.use(peerName(r.peer()), r.sessionId(), r.relaySocket()).ifPresent(loopback ->
+                    execute(mesh.onRelayEndpoint(r.peer(), r.sessionId(), loopback, clock.getAsLong())));
+        } else if (a instanceof Action.RelayDrop r) {
+            relay.drop(r.sessionId());
         } else if (a instanceof Action.Broadcast b) {
             gossip.broadcast(b.message());
         } else if (a instanceof Action.Configure c) {
@@ -234,6 +249,11 @@ final class MeshDriver implements WgWorker.Listener {
         } else if (a instanceof Action.Notice n) {
             meshLog.info("{}", NoticeLines.line(n));
         }
+    }
+
+    private String peerName(WgKey key) {
+        return config.peers().stream().filter(p -> p.pubkey().equals(key)).findFirst()
+                .flatMap(p -> p.name()).orElse(key.shortName());
     }
 
     /** A bug in the mesh logic must not kill the mesh thread (Netty cancels a periodic task that throws). */
@@ -294,6 +314,10 @@ final class MeshDriver implements WgWorker.Listener {
 
     long nowMillis() {
         return clock.getAsLong();
+    }
+
+    RelayPlane relay() {
+        return relay;
     }
 
     GossipChannel gossip() {

@@ -5,6 +5,11 @@ import dev.automesh.config.HostPort;
 import dev.automesh.control.StatusReport;
 import dev.automesh.mesh.MeshStatus;
 import dev.automesh.net.Counters;
+import dev.automesh.net.RelayCounters;
+import dev.automesh.net.RelayServer;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,11 +46,11 @@ final class StatusReports {
                 cands.add(new StatusReport.Candidate(HostPort.format(c.address()), c.source().toString(), ago));
             }
             // Without the interface no tunnel works, whatever the last read said about handshakes.
-            String state = agent.interfacePresent() ? p.state().label() : INTERFACE_MISSING;
+            String state = agent.interfacePresent() ? state(p) : INTERFACE_MISSING;
             peers.add(new StatusReport.Peer(p.name(), p.pubkey(), p.meshAddress().getHostAddress(), state,
                     p.endpoint().map(HostPort::format), p.endpointSource().map(MeshStatus.Source::toString),
                     p.handshakeAgeSeconds().isPresent() ? Optional.of(p.handshakeAgeSeconds().getAsLong()) : Optional.empty(),
-                    cands, p.rxBytes(), p.txBytes()));
+                    cands, p.rxBytes(), p.txBytes(), relayedVia(p)));
         }
         Counters.Snapshot c = agent.counters();
         MeshStatus.Counters m = mesh.counters();
@@ -56,7 +61,8 @@ final class StatusReports {
                         c.droppedUndecodable(), c.sendErrors(), m.badPubkeys(), m.badEndpoints(), m.futureTimestamps(),
                         m.unknownPeersFull(), m.foreignBroadcasts(), c.receiveErrors(), hostile(c, m)),
                 peers, readLate(agent), agent.interfacePresent() ? Optional.empty()
-                        : Optional.of(new StatusReport.Waiting(view.missingReason().orElse("it cannot be read"), true)));
+                        : Optional.of(new StatusReport.Waiting(view.missingReason().orElse("it cannot be read"), true)),
+                view.relay(mesh));
     }
 
     /** Before the interface ever appeared: what the config says, and why the last attempt failed. */
@@ -74,5 +80,45 @@ final class StatusReports {
         h.put("dropped_replayed", c.droppedReplayed());
         h.putAll(m.extra());
         return h;
+    }
+
+    /** A relayed peer's WireGuard endpoint is our loopback proxy: the state names the relay instead. */
+    private static String state(MeshStatus.Peer p) {
+        Optional<String> via = relayedVia(p);
+        return via.isPresent() ? "relayed via " + via.get() : p.state().label();
+    }
+
+    private static Optional<String> relayedVia(MeshStatus.Peer p) {
+        return p.state() == MeshStatus.State.RELAYED ? p.relayedVia() : Optional.empty();
+    }
+
+    /**
+     * The relay socket's part of the report: the sessions the relay holds, joined by session id with
+     * the mesh's names for their ends (the addresses' configured names while the mesh has none).
+     */
+    static StatusReport.Relay relay(MeshStatus mesh, RelayPlane plane) {
+        Map<Long, MeshStatus.RelayServed> byId = new HashMap<>();
+        for (MeshStatus.RelayServed s : mesh.relaying()) byId.put(s.sessionId(), s);
+        List<StatusReport.Served> serving = new ArrayList<>();
+        for (RelayServer.Session s : plane.served()) {
+            MeshStatus.RelayServed named = byId.get(s.id());
+            String a = plane.name(s.x());
+            String b = plane.name(s.y());
+            if (named != null && named.a().equals(b) && named.b().equals(a)) {
+                a = named.b();
+                b = named.a();
+            }
+            serving.add(new StatusReport.Served(a, b, s.bytesXtoY(), s.bytesYtoX(), s.framesXtoY() + s.framesYtoX(),
+                    s.idleMillis() / 1000));
+        }
+        serving.sort(Comparator.comparing(StatusReport.Served::a).thenComparing(StatusReport.Served::b));
+        return new StatusReport.Relay(plane.state(), serving, plane.counters().map(StatusReports::counters));
+    }
+
+    private static StatusReport.RelayCounters counters(RelayCounters.Snapshot c) {
+        return new StatusReport.RelayCounters(c.framesForwarded(), c.bytesForwarded(), c.sessionsOpened(),
+                c.sessionsExpired(), c.bytesToRelay(), c.bytesFromRelay(), c.droppedMalformed(),
+                c.droppedUnknownSession(), c.droppedWrongSource(), c.droppedRateLimited(), c.droppedBackpressure(),
+                c.droppedNotFromWireGuard(), c.sendErrors());
     }
 }

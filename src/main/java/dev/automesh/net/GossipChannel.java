@@ -3,6 +3,7 @@ package dev.automesh.net;
 import dev.automesh.crypto.GossipCipher;
 import dev.automesh.crypto.ReplayGuard;
 import dev.automesh.wire.DecodeException;
+import dev.automesh.wire.Extension;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.WireCodec;
 import io.netty.channel.EventLoopGroup;
@@ -17,10 +18,13 @@ import java.util.Optional;
  * pause (wgautomesh pauses its receive loop 10 s per bad packet, which lets anyone stop its gossip).
  */
 public final class GossipChannel {
-    /** Receives one authentic, decoded message, on the transport's event loop. */
+    /**
+     * Receives one authentic, decoded message and the automesh extensions that rode after it (empty
+     * from wgautomesh senders), on the transport's event loop.
+     */
     @FunctionalInterface
     public interface Receiver {
-        void onMessage(InetSocketAddress from, Message message);
+        void onMessage(InetSocketAddress from, Message message, List<Extension> extensions);
     }
 
     private final GossipCipher cipher;
@@ -39,7 +43,7 @@ public final class GossipChannel {
 
     /** Opens, checks for a replay and decodes, as a received datagram is: the message, or empty (counted). */
     public Optional<Message> decode(byte[] bytes, long nowNanos) {
-        return unwrap(bytes, nowNanos);
+        return unwrap(bytes, nowNanos).map(WireCodec.Datagram::message);
     }
 
     private GossipChannel(GossipCipher cipher, Counters counters) {
@@ -60,12 +64,12 @@ public final class GossipChannel {
         return gc;
     }
 
-    /** Opens and decodes; returns the message, or empty after counting the reason it was dropped. */
-    Optional<Message> unwrap(byte[] bytes) {
+    /** Opens and decodes; returns the message and its extensions, or empty after counting the reason it was dropped. */
+    Optional<WireCodec.Datagram> unwrap(byte[] bytes) {
         return unwrap(bytes, System.nanoTime());
     }
 
-    Optional<Message> unwrap(byte[] bytes, long nowNanos) {
+    Optional<WireCodec.Datagram> unwrap(byte[] bytes, long nowNanos) {
         Optional<byte[]> plain = cipher.open(bytes, 0, bytes.length);
         if (plain.isEmpty()) {
             counters.droppedUndecryptable.incrementAndGet();
@@ -77,7 +81,7 @@ public final class GossipChannel {
         }
         byte[] p = plain.get();
         try {
-            return Optional.of(WireCodec.decode(p, 0, p.length));
+            return Optional.of(WireCodec.decodeDatagram(p, 0, p.length));
         } catch (DecodeException | RuntimeException e) {
             // RuntimeException too: a decoder bug on hostile input must not kill the mesh thread.
             counters.droppedUndecodable.incrementAndGet();
@@ -86,15 +90,24 @@ public final class GossipChannel {
     }
 
     private void received(InetSocketAddress from, byte[] bytes, Receiver receiver) {
-        unwrap(bytes).ifPresent(m -> receiver.onMessage(from, m));
+        unwrap(bytes).ifPresent(d -> receiver.onMessage(from, d.message(), d.extensions()));
     }
 
     public byte[] wrap(Message message) {
         return cipher.seal(WireCodec.encode(message));
     }
 
+    /** The message with the extensions in a trailer after it (none: exactly what wgautomesh sends). */
+    public byte[] wrap(Message message, List<? extends Extension> extensions) {
+        return cipher.seal(WireCodec.encode(message, extensions));
+    }
+
     public void send(InetSocketAddress to, Message message) {
         transport.send(to, wrap(message));
+    }
+
+    public void send(InetSocketAddress to, Message message, List<? extends Extension> extensions) {
+        transport.send(to, wrap(message, extensions));
     }
 
     /** @return the broadcast addresses used */

@@ -77,12 +77,7 @@ public final class RelayServer {
         relay.requireLoop();
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(y, "y");
-        for (InetSocketAddress a : List.of(x, y)) {
-            if (!peers.contains(a.getAddress())) {
-                throw new IllegalArgumentException(a.getAddress().getHostAddress() + " is not a configured peer's mesh address");
-            }
-        }
-        if (x.getAddress().equals(y.getAddress())) throw new IllegalArgumentException("a session joins two different peers");
+        checkPair(x, y);
         Optional<Long> open = sessionBetween(x, y);
         if (open.isPresent()) {
             sessions.get(open.get()).lastFrame = clock.getAsLong();
@@ -99,6 +94,47 @@ public final class RelayServer {
         sessions.put(id, new Entry(id, x, y, new RelayBucket(settings.bytesPerSecond(), settings.burstBytes(), now), now));
         counters.sessionsOpened.incrementAndGet();
         return id;
+    }
+
+    /**
+     * Opens the session {@code id} between the relay sockets {@code x} and {@code y}, the id chosen by
+     * the mesh (it tells both ends), or refreshes it when that session is open between the same pair.
+     * A session of another id between the same pair is replaced: the ends use the id they were told last.
+     *
+     * @throws IllegalArgumentException if either address is not a configured peer's, both are the same,
+     *                                  the id is 0 or already names another pair or one of our own relayed peers
+     * @throws IllegalStateException when {@link RelaySettings#maxSessions()} sessions are open
+     */
+    public void openSession(long id, InetSocketAddress x, InetSocketAddress y) {
+        relay.requireLoop();
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(y, "y");
+        checkPair(x, y);
+        if (id == 0) throw new IllegalArgumentException("session id 0 is reserved");
+        Entry open = sessions.get(id);
+        long now = clock.getAsLong();
+        if (open != null) {
+            boolean same = (open.x.equals(x) && open.y.equals(y)) || (open.x.equals(y) && open.y.equals(x));
+            if (!same) throw new IllegalArgumentException("session id already names another pair");
+            open.lastFrame = now;
+            return;
+        }
+        if (takenElsewhere.test(id)) throw new IllegalArgumentException("session id clashes with one of our relayed peers");
+        sessionBetween(x, y).ifPresent(sessions::remove);
+        if (sessions.size() >= settings.maxSessions()) {
+            throw new IllegalStateException("already relaying for " + sessions.size() + " pairs (the most allowed)");
+        }
+        sessions.put(id, new Entry(id, x, y, new RelayBucket(settings.bytesPerSecond(), settings.burstBytes(), now), now));
+        counters.sessionsOpened.incrementAndGet();
+    }
+
+    private void checkPair(InetSocketAddress x, InetSocketAddress y) {
+        for (InetSocketAddress a : List.of(x, y)) {
+            if (!peers.contains(a.getAddress())) {
+                throw new IllegalArgumentException(a.getAddress().getHostAddress() + " is not a configured peer's mesh address");
+            }
+        }
+        if (x.getAddress().equals(y.getAddress())) throw new IllegalArgumentException("a session joins two different peers");
     }
 
     /** The open session between these two relay sockets, in either order. */

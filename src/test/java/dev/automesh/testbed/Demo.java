@@ -5,15 +5,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * `make demo`: a real mesh on this machine. Four hosts in network namespaces — a public host, a and a2
- * behind home-router NAT 1, b behind NAT 2 — each with wireguard-go and an automesh agent whose config
- * names only the public host's endpoint. Prints the mesh converging, then tears everything down.
+ * `make demo`: a real mesh on this machine. Five hosts in network namespaces — a public host, a and a2
+ * behind home-router NAT 1, b behind NAT 2, c behind a symmetric NAT 3 (no hole punching possible) —
+ * each with wireguard-go and an automesh agent whose config names only the public host's endpoint.
+ * Prints the mesh converging, c's pairs relayed via pub, then tears everything down.
  */
 public final class Demo {
     public static void main(String[] args) throws Exception {
         long timeoutMs = args.length > 0 ? Long.parseLong(args[0]) * 1000 : 60_000;
-        System.out.println("automesh demo: building the test network (namespaces, 2 NAT routers, wireguard-go)...");
-        NatTopology t = NatTopology.create();
+        System.out.println("automesh demo: building the test network (namespaces, 3 NAT routers, wireguard-go)...");
+        NatTopology t = NatTopology.createWithThirdNat(NatTopology.Nat.HOME, NatTopology.Nat.HOME,
+                NatTopology.Nat.SYMMETRIC);
         List<AgentProcess> agents = new ArrayList<>();
         Thread cleanup = new Thread(() -> {
             for (AgentProcess a : agents) a.stop();
@@ -25,7 +27,9 @@ public final class Demo {
                 + ", NAT2 " + NatTopology.NAT2_WAN);
         System.out.println("  behind NAT1 (192.168.1.0/24): a " + t.a.lanIp + ", a2 " + t.a2.lanIp);
         System.out.println("  behind NAT2 (192.168.2.0/24): b " + t.b.lanIp);
-        System.out.println("  mesh addresses: pub " + t.pub.meshIp + ", a " + t.a.meshIp + ", a2 " + t.a2.meshIp + ", b " + t.b.meshIp);
+        System.out.println("  behind NAT3 (192.168.3.0/24, symmetric: a new port per destination): c " + t.c.lanIp);
+        System.out.println("  mesh addresses: pub " + t.pub.meshIp + ", a " + t.a.meshIp + ", a2 " + t.a2.meshIp + ", b " + t.b.meshIp
+                + ", c " + t.c.meshIp);
         System.out.println("  every config names only pub's endpoint; the rest is learned by gossip and LAN discovery");
         System.out.println();
         Map<NatTopology.Host, String> endpoints = Map.of(t.pub, NatTopology.PUBLIC_IP + ":" + NatTopology.WG_PORT);
@@ -33,8 +37,9 @@ public final class Demo {
         for (NatTopology.Host h : t.hosts()) {
             agents.add(AgentProcess.start(h, AgentProcess.configFor(h, t.hosts(), endpoints, "")));
         }
-        System.out.println("started 4 agents; waiting for a full mesh (every pair with a handshake, both ways)...");
-        int pairs = 12;
+        int n = t.hosts().size();
+        System.out.println("started " + n + " agents; waiting for a full mesh (every pair with a handshake, both ways)...");
+        int pairs = n * (n - 1);
         int lastShown = -1;
         boolean full = false;
         while (System.currentTimeMillis() - start < timeoutMs) {
@@ -64,8 +69,12 @@ public final class Demo {
         System.out.println();
         System.out.println("  a->b and b->a use the other NAT's WAN address: a direct path punched through both NATs.");
         System.out.println("  a<->a2 use LAN addresses (found by LAN broadcast).");
+        System.out.println("  c cannot punch through its symmetric NAT: its peers other than pub see it at 127.0.0.1:P,");
+        System.out.println("  their agent's loopback proxy, which carries the c WireGuard datagrams through pub's relay socket.");
         int rc = t.a.ns.exec("ping", "-c", "1", "-W", "2", t.b.meshIp).exit();
         System.out.println("  ping from a to b's mesh address " + t.b.meshIp + ": " + (rc == 0 ? "ok" : "FAILED"));
+        int rcC = t.a.ns.exec("ping", "-c", "1", "-W", "2", t.c.meshIp).exit();
+        System.out.println("  ping from a to c's mesh address " + t.c.meshIp + " (relayed via pub): " + (rcC == 0 ? "ok" : "FAILED"));
         System.out.println();
         // What an operator sees on host a (the agent needs a second to notice the newest handshakes).
         Thread.sleep(1500);
@@ -76,10 +85,16 @@ public final class Demo {
         if (!st.err().isBlank()) System.out.println("  " + st.err().strip());
         System.out.println("  (exit status " + st.exit() + ": 0 = every peer connected)");
         System.out.println();
+        System.out.println("`automesh status` on pub, the relay (whom it relays for, and the bytes):");
+        Sh.Result relay = Sh.run(List.of("java", "-jar", AgentProcess.jar().toString(), "status", "--socket",
+                AgentProcess.controlSocket(t.pub).toString()), 30);
+        relay.out().lines().filter(l -> l.startsWith("relay") || l.startsWith("    relaying for"))
+                .forEach(l -> System.out.println("  " + l));
+        System.out.println();
         System.out.println("tearing down...");
         Runtime.getRuntime().removeShutdownHook(cleanup);
         cleanup.run();
         System.out.println("done.");
-        System.exit(full && rc == 0 ? 0 : 1);
+        System.exit(full && rc == 0 && rcC == 0 ? 0 : 1);
     }
 }

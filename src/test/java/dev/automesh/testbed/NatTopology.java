@@ -18,6 +18,10 @@ public final class NatTopology implements AutoCloseable {
     public static final String PUBLIC_IP = "198.51.100.10";
     public static final String NAT1_WAN = "198.51.100.1";
     public static final String NAT2_WAN = "198.51.100.2";
+    /** The second public host's address, when the topology has one. */
+    public static final String PUBLIC2_IP = "198.51.100.11";
+    /** NAT 3's WAN address, when the topology has one (host c behind it). */
+    public static final String NAT3_WAN = "198.51.100.3";
     public static final int WG_PORT = 51820;
 
     /** One host with its WireGuard interface. */
@@ -120,8 +124,17 @@ public final class NatTopology implements AutoCloseable {
     public final Host a;
     public final Host a2;
     public final Host b;
+    /** A second public host (mesh address 10.99.0.5), or null: see {@link #createWithSecondPublic}. */
+    public final Host pub2;
+    /** A third NAT router and the host c (192.168.3.10, mesh 10.99.0.6) behind it, or null. */
+    public final Netns nat3;
+    public final Host c;
 
     private NatTopology(String base, Nat nat1Kind, Nat nat2Kind) {
+        this(base, nat1Kind, nat2Kind, false, null);
+    }
+
+    private NatTopology(String base, Nat nat1Kind, Nat nat2Kind, boolean secondPublic, Nat nat3Kind) {
         boolean ok = false;
         try {
             inet = add(Netns.create(base + "i"));
@@ -131,7 +144,16 @@ public final class NatTopology implements AutoCloseable {
             a = new Host("a", add(Netns.create(base + "a")), "192.168.1.10", "10.99.0.2");
             a2 = new Host("a2", add(Netns.create(base + "a2")), "192.168.1.11", "10.99.0.3");
             b = new Host("b", add(Netns.create(base + "b")), "192.168.2.10", "10.99.0.4");
+            pub2 = secondPublic ? new Host("pub2", add(Netns.create(base + "q")), PUBLIC2_IP, "10.99.0.5") : null;
+            nat3 = nat3Kind != null ? add(Netns.create(base + "n3")) : null;
+            c = nat3Kind != null ? new Host("c", add(Netns.create(base + "c")), "192.168.3.10", "10.99.0.6") : null;
             wire(nat1Kind, nat2Kind);
+            if (nat3 != null) {
+                uplink(nat3, "wan0", inet, "vnat3", "br0", NAT3_WAN + "/24");
+                lan(nat3, "192.168.3.1", List.of(c));
+                nat3.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+                natRules(nat3, nat3Kind);
+            }
             ok = true;
         } finally {
             if (!ok) close();
@@ -143,12 +165,23 @@ public final class NatTopology implements AutoCloseable {
         /** Port-preserving masquerade, unsolicited WAN input dropped: a home router where punching works. */
         HOME("masquerade"),
         /** {@code masquerade fully-random}: a new source port per destination, so punching cannot work. */
-        SYMMETRIC("masquerade fully-random");
+        SYMMETRIC("masquerade fully-random"),
+        /**
+         * Port-preserving masquerade that accepts unsolicited WAN input: the stale-conntrack clash
+         * (a far side's first probe leaves an unreplied entry that makes the NAT remap our own flow).
+         */
+        PERMISSIVE("masquerade", true);
 
         final String rule;
+        final boolean acceptsWanInput;
 
         Nat(String rule) {
+            this(rule, false);
+        }
+
+        Nat(String rule, boolean acceptsWanInput) {
             this.rule = rule;
+            this.acceptsWanInput = acceptsWanInput;
         }
     }
 
@@ -173,6 +206,45 @@ public final class NatTopology implements AutoCloseable {
         }
     }
 
+    /** As {@link #create(Nat, Nat)}, with a second public host {@link #pub2} on the internet bridge. */
+    public static NatTopology createWithSecondPublic(Nat nat1Kind, Nat nat2Kind) {
+        return started(new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind, true, null));
+    }
+
+    /** As {@link #create(Nat, Nat)}, plus a third NAT router of {@code nat3Kind} with host {@link #c} behind it. */
+    public static NatTopology createWithThirdNat(Nat nat1Kind, Nat nat2Kind, Nat nat3Kind) {
+        return started(new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind, false, nat3Kind));
+    }
+
+    private static NatTopology started(NatTopology t) {
+        try {
+            for (Host h : t.hosts()) {
+                h.privateKey = Sh.ok("wg", "genkey").out().strip();
+                h.publicKey = pubkeyOf(h.privateKey);
+                h.startWireGuard(WG_PORT);
+            }
+            return t;
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Replaces a router's NAT rules while the bed runs (NAT 2 back to plain masquerade, say) and
+     * flushes its conntrack table, so existing flows are mapped anew.
+     */
+    public void setNat(Netns router, Nat kind) {
+        router.ok("nft", "flush", "ruleset");
+        natRules(router, kind);
+        router.exec("conntrack", "-F");
+    }
+
+    /** {@code net.ipv4.ip_forward} in the host's namespace: "0" unless something turned routing on. */
+    public static String ipForward(Host h) {
+        return h.ns.exec("sysctl", "-n", "net.ipv4.ip_forward").out().strip();
+    }
+
     static String pubkeyOf(String privateKey) {
         try {
             Process p = new ProcessBuilder("wg", "pubkey").start();
@@ -187,7 +259,10 @@ public final class NatTopology implements AutoCloseable {
     }
 
     public List<Host> hosts() {
-        return List.of(pub, a, a2, b);
+        List<Host> all = new ArrayList<>(List.of(pub, a, a2, b));
+        if (pub2 != null) all.add(pub2);
+        if (c != null) all.add(c);
+        return List.copyOf(all);
     }
 
     private Netns add(Netns ns) {
@@ -203,6 +278,7 @@ public final class NatTopology implements AutoCloseable {
         uplink(pub.ns, "eth0", inet, "vpub", "br0", PUBLIC_IP + "/24");
         uplink(nat1, "wan0", inet, "vnat1", "br0", NAT1_WAN + "/24");
         uplink(nat2, "wan0", inet, "vnat2", "br0", NAT2_WAN + "/24");
+        if (pub2 != null) uplink(pub2.ns, "eth0", inet, "vpub2", "br0", PUBLIC2_IP + "/24");
         // LANs: a bridge in each NAT router with its hosts.
         lan(nat1, "192.168.1.1", List.of(a, a2));
         lan(nat2, "192.168.2.1", List.of(b));
@@ -225,15 +301,16 @@ public final class NatTopology implements AutoCloseable {
                   chain input {
                     type filter hook input priority filter; policy accept;
                     iifname "wan0" ct state established,related accept
-                    iifname "wan0" drop
+                    %s
                   }
                   chain forward {
                     type filter hook forward priority filter; policy accept;
                     iifname "wan0" ct state established,related accept
-                    iifname "wan0" drop
+                    %s
                   }
                 }
-                """.formatted(kind.rule);
+                """.formatted(kind.rule, kind.acceptsWanInput ? "" : "iifname \"wan0\" drop",
+                kind.acceptsWanInput ? "" : "iifname \"wan0\" drop");
         Path f = router.dir().resolve("nat.nft");
         try {
             Files.writeString(f, rules);
