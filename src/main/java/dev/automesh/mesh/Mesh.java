@@ -38,6 +38,8 @@ public final class Mesh {
     static final long REANNOUNCE_S = 300;
     static final long LAN_REPEAT_MS = 3_000;
     static final long LAN_INTERVAL_MS = 60_000;
+    /** Peers asked for their table after a start (or after being cut off from every peer): the rest comes by fan-out. */
+    static final int REQUEST_PEERS = 2;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -45,6 +47,11 @@ public final class Mesh {
     private final Map<String, PeerPath> peersByB64 = new HashMap<>();
     private final Map<InetAddress, PeerPath> peersByMeshAddress = new HashMap<>();
     private final GossipTable table;
+    /** Configured peers in fan-out order (xxh3 rank), computed once. */
+    private final List<PeerPath> byRank;
+    private final Outbox outbox;
+    private final Forwarding forwarding;
+    private int requestsSent;
 
     private boolean deviceSeen;
     private boolean reannouncePending;
@@ -67,6 +74,9 @@ public final class Mesh {
             peersByMeshAddress.put(pc.address(), p);
         }
         table = new GossipTable(ownB64, peersByB64.keySet(), meshAddresses);
+        byRank = peers.values().stream().sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank())).toList();
+        outbox = new Outbox(peers.size() + 16);
+        forwarding = new Forwarding(ownB64);
     }
 
     /** At start: the saved endpoint table (possibly empty), re-announced on the first device read. */
@@ -80,7 +90,7 @@ public final class Mesh {
         // may have no endpoint, and a failed attempt blocks the next one for 5 s (REKEY_TIMEOUT), the
         // very attempt our first candidate needs. Connected peers get a Request when drive() sees them.
         for (PeerPath p : peers.values()) p.configureAllowedIps(out);
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** A datagram that decrypted and decoded, from {@code from}. */
@@ -89,19 +99,20 @@ public final class Mesh {
         if (message instanceof Message.Ping) {
             out.send(from, new Message.Pong());
         } else if (message instanceof Message.Request) {
-            table.forEach((pk, eps) -> out.send(from, new Message.Announce(pk, eps)));
+            table.forEach((pk, eps) -> outbox.announce(from, pk)); // paced: see Outbox
         } else if (message instanceof Message.Announce a) {
             PeerPath sender = peersByMeshAddress.get(from.getAddress());
             Source src = new Source(SourceKind.GOSSIP, sender != null ? sender.name() : from.getAddress().getHostAddress());
             Merged m = table.announce(a.pubkey(), a.endpoints(), src, nowMillis);
             if (learn(m)) {
                 fanOut(m.pubkey(), nowMillis, out);
-                drive(nowMillis, out); // a disconnected peer tries what it just learned, now
+                PeerPath about = peersByB64.get(m.pubkey());
+                if (about != null) drive(about, nowMillis, out); // if disconnected, it tries what it just learned, now
             }
         } else if (message instanceof Message.LanBroadcast b) {
             onLanBroadcast(from, b, nowMillis, out);
         } // Pong: the handshake it caused shows up in the next device read
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** A fresh read of the WireGuard device (the daemon reads it every poll interval, ~1 s). */
@@ -123,7 +134,7 @@ public final class Mesh {
         }
         for (PeerPath p : peers.values()) announceSighting(p, nowMillis, out);
         drive(nowMillis, out);
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** Timer, called about once a second: LAN broadcasts, retries. */
@@ -135,7 +146,7 @@ public final class Mesh {
             lanNextMillis = nowMillis + (lanSent == 1 ? LAN_REPEAT_MS : LAN_INTERVAL_MS);
         }
         drive(nowMillis, out);
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** DNS result for a configured peer endpoint (resolved off the mesh thread); empty list = failed. */
@@ -143,9 +154,9 @@ public final class Mesh {
         Out out = new Out();
         PeerPath p = peers.get(peer);
         if (p != null && p.onResolved(addresses.stream().filter(table::usable).distinct().toList())) {
-            drive(nowMillis, out);
+            drive(p, nowMillis, out);
         }
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** Our own public endpoint as the UPnP router maps it (empty when the mapping is gone). */
@@ -164,7 +175,7 @@ public final class Mesh {
         } else {
             external = Optional.empty(); // the protocol has no retraction: the entry ages out of the top 5
         }
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** The table to save at persist_file. */
@@ -204,7 +215,7 @@ public final class Mesh {
         if (!table.usable(lan)) {
             table.countBadEndpoint();
         } else if (p.onLanBroadcast(lan, nowMillis)) {
-            drive(nowMillis, out);
+            drive(p, nowMillis, out);
         }
     }
 
@@ -219,34 +230,55 @@ public final class Mesh {
         }
     }
 
-    /** Sends a changed list to up to 10 peers with a handshake in the last 300 s, by xxh3 rank; asks for a save. */
+    /**
+     * Queues a changed list for up to 10 peers with a handshake in the last 300 s, by xxh3 rank, unless
+     * only its timestamps moved ({@link Forwarding}); asks for a save either way.
+     */
     private void fanOut(String pk, long nowMillis, Out out) {
-        long nowS = nowMillis / 1000;
-        List<TimedEndpoint> eps = table.endpoints(pk);
-        peers.values().stream()
-                .filter(p -> p.link().handshakeS() > 0 && nowS < p.link().handshakeS() + GOSSIP_LIVE_S
-                        && p.link().endpoint().isPresent())
-                .sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank()))
-                .limit(GOSSIP_PEERS)
-                .forEach(p -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
         out.persist();
+        if (!forwarding.forward(pk, table.endpoints(pk))) return;
+        long nowS = nowMillis / 1000;
+        int sent = 0;
+        for (PeerPath p : byRank) {
+            if (sent == GOSSIP_PEERS) break;
+            Link l = p.link();
+            if (l.handshakeS() > 0 && nowS < l.handshakeS() + GOSSIP_LIVE_S && l.endpoint().isPresent()) {
+                outbox.announce(p.gossipAddress(), pk);
+                sent++;
+            }
+        }
+    }
+
+    /** Ends an event: what the outbox's budgets allow goes out with the event's own actions. */
+    private List<Action> finish(Out out, long nowMillis) {
+        outbox.drain(table, nowMillis, out);
+        return out.actions();
     }
 
     /**
-     * Moves every peer along, with its candidates computed once: its state and notice, a table swap
-     * when it just connected, then its next step. Nothing happens before the first device read.
+     * Moves every peer along, with its candidates computed once: its state and notice, a Request when
+     * it just connected, then its next step. Nothing happens before the first device read.
      */
     private void drive(long nowMillis, Out out) {
         if (!deviceSeen) return;
+        boolean anyUp = false;
         for (PeerPath p : peers.values()) {
-            if (!p.link().present()) continue;
-            List<PathCandidate> cands = p.candidates(table, nowMillis);
-            if (p.judge(cands, nowMillis, out)) {
-                // Swap tables with it at once rather than waiting for the next change.
-                out.send(p.gossipAddress(), new Message.Request());
-                table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
-            }
-            p.move(cands, nowMillis, out);
+            drive(p, nowMillis, out);
+            anyUp |= p.connected(nowMillis);
         }
+        if (!anyUp) requestsSent = 0; // cut off from everyone: whoever comes back first is asked again
+    }
+
+    /** One peer's step (an event about that peer only). */
+    private void drive(PeerPath p, long nowMillis, Out out) {
+        if (!deviceSeen || !p.link().present()) return;
+        List<PathCandidate> cands = p.candidates(table, nowMillis);
+        if (p.judge(cands, nowMillis, out) && requestsSent < REQUEST_PEERS) {
+            // Its table, once, from the first few peers only: every peer asking every peer is N² Announces
+            // per node. No push of ours either: the fan-out brings the rest, and changes, as they happen.
+            requestsSent++;
+            out.send(p.gossipAddress(), new Message.Request());
+        }
+        p.move(cands, nowMillis, out);
     }
 }
