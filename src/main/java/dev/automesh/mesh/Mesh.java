@@ -42,6 +42,13 @@ public final class Mesh {
     static final int REQUEST_PEERS = 2;
     /** onTick moves the peers along only when no device read did for this long (the daemon ticks right after one). */
     static final long TICK_DRIVE_MS = 900;
+    /**
+     * How many of our top-ranked peers get a catch-up push from us when they connect. Each node then has
+     * about this many pushers; it needs one it can reach (a wgautomesh node behind a NAT reaches only
+     * the public ones), so twice the fan-out: a node left without a reachable pusher misses what was
+     * gossiped before it connected.
+     */
+    static final int CATCH_UP_PEERS = 2 * GOSSIP_PEERS;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -54,6 +61,11 @@ public final class Mesh {
     private final Outbox outbox;
     private final Forwarding forwarding;
     private int requestsSent;
+    /** The peers we are first to gossip to (our top ranks): each catches up from us when it connects. */
+    private final Set<PeerPath> catchUpFor;
+    /** When each table entry last changed, and when each peer was last seen connected. */
+    private final Map<String, Long> changedAtMillis = new HashMap<>();
+    private final Map<PeerPath, Long> upAtMillis = new HashMap<>();
     /** When a device read last moved every peer along. */
     private long drovenAllMillis = Long.MIN_VALUE;
 
@@ -79,6 +91,7 @@ public final class Mesh {
         }
         table = new GossipTable(ownB64, peersByB64.keySet(), meshAddresses);
         byRank = peers.values().stream().sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank())).toList();
+        catchUpFor = Set.copyOf(byRank.subList(0, Math.min(CATCH_UP_PEERS, byRank.size())));
         outbox = new Outbox(peers.size() + 16);
         forwarding = new Forwarding(ownB64);
     }
@@ -87,7 +100,7 @@ public final class Mesh {
     public List<Action> start(Map<String, List<TimedEndpoint>> saved, long nowMillis) {
         Out out = new Out();
         for (Merged m : table.restore(saved, nowMillis)) {
-            if (learn(m)) reannouncePending = true;
+            if (learn(m, nowMillis)) reannouncePending = true;
         }
         // Endpoints are chosen on the first device read: only then do we know who is already connected.
         // No keepalive and no Request yet: either would make WireGuard attempt a handshake with a peer that
@@ -108,7 +121,7 @@ public final class Mesh {
             PeerPath sender = peersByMeshAddress.get(from.getAddress());
             Source src = new Source(SourceKind.GOSSIP, sender != null ? sender.name() : from.getAddress().getHostAddress());
             Merged m = table.announce(a.pubkey(), a.endpoints(), src, nowMillis);
-            if (learn(m)) {
+            if (learn(m, nowMillis)) {
                 fanOut(m.pubkey(), nowMillis, out);
                 PeerPath about = peersByB64.get(m.pubkey());
                 if (about != null) drive(about, nowMillis, out); // if disconnected, it tries what it just learned, now
@@ -173,7 +186,7 @@ public final class Mesh {
             if (!endpoint.equals(external) || nowS - externalAnnouncedS >= REANNOUNCE_S) {
                 externalAnnouncedS = nowS;
                 TimedEndpoint mine = new TimedEndpoint(endpoint.get(), nowS);
-                if (learn(table.sighting(ownB64, mine, new Source(SourceKind.UPNP, ""), nowMillis))) {
+                if (learn(table.sighting(ownB64, mine, new Source(SourceKind.UPNP, ""), nowMillis), nowMillis)) {
                     fanOut(ownB64, nowMillis, out);
                 }
             }
@@ -203,9 +216,10 @@ public final class Mesh {
      *
      * @return whether the table changed: then it was fanned out, or is re-announced at start
      */
-    private boolean learn(Merged m) {
+    private boolean learn(Merged m, long nowMillis) {
         PeerPath p = peersByB64.get(m.pubkey());
         if (p != null) m.fresher().forEach(p::onGossiped);
+        if (m.changed()) changedAtMillis.put(m.pubkey(), nowMillis);
         return m.changed();
     }
 
@@ -231,7 +245,7 @@ public final class Mesh {
         if (seen.isEmpty() || !table.usable(seen.get().address())) return;
         TimedEndpoint e = seen.get();
         if (table.listedAfter(p.b64(), e.address(), e.unixSeconds() - REANNOUNCE_S)) return;
-        if (learn(table.sighting(p.b64(), e, new Source(SourceKind.WIREGUARD, ""), nowMillis))) {
+        if (learn(table.sighting(p.b64(), e, new Source(SourceKind.WIREGUARD, ""), nowMillis), nowMillis)) {
             fanOut(p.b64(), nowMillis, out);
         }
     }
@@ -270,21 +284,39 @@ public final class Mesh {
         boolean anyUp = false;
         for (PeerPath p : peers.values()) {
             drive(p, nowMillis, out);
-            anyUp |= p.connected(nowMillis);
+            if (p.connected(nowMillis)) {
+                anyUp = true;
+                if (catchUpFor.contains(p)) upAtMillis.put(p, nowMillis);
+            }
         }
         if (!anyUp) requestsSent = 0; // cut off from everyone: whoever comes back first is asked again
+    }
+
+    /**
+     * A peer just connected. We ask the first few for their tables: every peer asking every peer is N²
+     * Announces per node. And we push what changed while it was away, but only to the peers we rank
+     * first (each node has about 20 such pushers): the fan-out went on without it, and a wgautomesh node
+     * never asks after its start.
+     */
+    private void onConnected(PeerPath p, long nowMillis, Out out) {
+        if (requestsSent < REQUEST_PEERS) {
+            requestsSent++;
+            out.send(p.gossipAddress(), new Message.Request());
+        }
+        if (!catchUpFor.contains(p)) return;
+        // Fan-outs reach peers with a handshake in the last 300 s: it may have missed anything since then.
+        long since = upAtMillis.getOrDefault(p, Long.MIN_VALUE / 2) - GOSSIP_LIVE_S * 1000;
+        changedAtMillis.forEach((pk, at) -> {
+            if (at >= since) outbox.announce(p.gossipAddress(), pk);
+        });
+        upAtMillis.put(p, nowMillis);
     }
 
     /** One peer's step (an event about that peer only). */
     private void drive(PeerPath p, long nowMillis, Out out) {
         if (!deviceSeen || !p.link().present()) return;
         List<PathCandidate> cands = p.candidates(table, nowMillis);
-        if (p.judge(cands, nowMillis, out) && requestsSent < REQUEST_PEERS) {
-            // Its table, once, from the first few peers only: every peer asking every peer is N² Announces
-            // per node. No push of ours either: the fan-out brings the rest, and changes, as they happen.
-            requestsSent++;
-            out.send(p.gossipAddress(), new Message.Request());
-        }
+        if (p.judge(cands, nowMillis, out)) onConnected(p, nowMillis, out);
         p.move(cands, nowMillis, out);
     }
 }
