@@ -168,13 +168,19 @@ class MeshTest {
         assertTrue(announces(out).isEmpty());
         assertTrue(only(out, Action.Persist.class).isEmpty());
 
-        // same address, newer time: replaces the entry, list re-sorted newest first, fanned out and persisted
+        // same address, newer time: replaces the entry, list re-sorted newest first and persisted; only
+        // re-dated (no new address, not an hour newer), so not fanned out (Forwarding)
         out = m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.2:2", S0 - 5), T0);
         List<TimedEndpoint> expect = List.of(new TimedEndpoint(ep("198.51.100.2:2"), S0 - 5), new TimedEndpoint(ep("198.51.100.1:1"), S0 - 10));
         assertEquals(expect, m.persistentState().get(c));
-        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.2"), new Message.Announce(c, expect))), sends(out).stream()
-                .filter(s -> s.message() instanceof Message.Announce).toList());
+        assertTrue(announces(out).isEmpty(), out.toString());
         assertEquals(1, only(out, Action.Persist.class).size());
+        // a new address is news: the whole list goes out
+        out = m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.7:7", S0 - 50), T0);
+        List<TimedEndpoint> three = new java.util.ArrayList<>(expect);
+        three.add(new TimedEndpoint(ep("198.51.100.7:7"), S0 - 50));
+        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.2"), new Message.Announce(c, three))), sends(out).stream()
+                .filter(s -> s.message() instanceof Message.Announce).toList());
 
         // more than five: the five newest stay
         m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.3:3", S0 - 1, "198.51.100.4:4", S0 - 2,
