@@ -38,6 +38,12 @@ final class GossipTable {
     static final int MAX_PER_SOURCE = 2;
     /** wgautomesh keeps and forwards gossip about any pubkey; we do too, but bound it. */
     static final int MAX_UNKNOWN_PUBKEYS = 64;
+    /**
+     * Newest first; equal dates by address, so that every automesh node keeps the same 5 of a peer with
+     * more (a symmetric NAT) and a merge of the same endpoints in another order changes nothing.
+     */
+    static final Comparator<TimedEndpoint> NEWEST_FIRST = Comparator.comparingLong(TimedEndpoint::unixSeconds).reversed()
+            .thenComparing(e -> e.address().toString());
 
     /** Where a table endpoint came from and when we learned it (not on the wire). */
     record Learned(Source source, long atMillis) {}
@@ -140,7 +146,7 @@ final class GossipTable {
             origin.put(e.address(), new Learned(src, nowMillis));
             fresher.add(e);
         }
-        list.sort(Comparator.comparingLong(TimedEndpoint::unixSeconds).reversed());
+        list.sort(NEWEST_FIRST);
         if (list.size() > KEEP_MAX_ADDRESSES) list = new ArrayList<>(list.subList(0, KEEP_MAX_ADDRESSES));
         List<InetSocketAddress> kept = list.stream().map(TimedEndpoint::address).toList();
         origin.keySet().retainAll(kept);
@@ -185,7 +191,7 @@ final class GossipTable {
             best.merge(e.address(), e, (x, y) -> x.unixSeconds() >= y.unixSeconds() ? x : y);
         }
         return best.values().stream()
-                .sorted(Comparator.comparingLong(TimedEndpoint::unixSeconds).reversed())
+                .sorted(NEWEST_FIRST)
                 .limit(KEEP_MAX_ADDRESSES)
                 .toList();
     }

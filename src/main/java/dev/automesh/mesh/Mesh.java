@@ -52,6 +52,15 @@ public final class Mesh {
     static final double WORK_BURST = 40;
     /** A Request is answered with every configured key, but with only this many unconfigured ones. */
     static final int ANSWER_MAX_UNKNOWN = 16;
+    /** Peers asked for their table after a start (or after being cut off from every peer): the rest comes by fan-out. */
+    static final int REQUEST_PEERS = 2;
+    /**
+     * How many of our top-ranked peers get a catch-up push from us when they connect. Each node then has
+     * about this many pushers; it needs one it can reach (a wgautomesh node behind a NAT reaches only
+     * the public ones), so twice the fan-out: a node left without a reachable pusher misses what was
+     * gossiped before it connected.
+     */
+    static final int CATCH_UP_PEERS = 2 * GOSSIP_PEERS;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -71,6 +80,16 @@ public final class Mesh {
     private final RelayPaths relays;
     /** The time of the event being handled, for the Ping timing in {@link #stamp}. */
     private long eventMillis;
+    /** Configured peers in fan-out order (xxh3 rank), computed once. */
+    private final List<PeerPath> byRank;
+    private final Outbox outbox;
+    private final Forwarding forwarding;
+    private int requestsSent;
+    /** The peers we are first to gossip to (our top ranks): each catches up from us when it connects. */
+    private final Set<PeerPath> catchUpFor;
+    /** When each table entry last changed, and when each peer was last seen connected. */
+    private final Map<String, Long> changedAtMillis = new HashMap<>();
+    private final Map<PeerPath, Long> upAtMillis = new HashMap<>();
 
     private boolean deviceSeen;
     private boolean reannouncePending;
@@ -100,6 +119,10 @@ public final class Mesh {
         desk = new RelayDesk(settings.relayWilling(), settings.relayPort(), settings.gossipPort(), random.split(),
                 neighbours, peersByB64::get);
         relays = new RelayPaths(settings.ownKey(), random.split(), neighbours, peersByB64::get, peers.values());
+        byRank = peers.values().stream().sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank())).toList();
+        catchUpFor = Set.copyOf(byRank.subList(0, Math.min(CATCH_UP_PEERS, byRank.size())));
+        outbox = new Outbox(peers.size() + 16);
+        forwarding = new Forwarding(ownB64);
     }
 
     /** At start: the saved endpoint table (possibly empty), re-announced on the first device read. */
@@ -108,14 +131,14 @@ public final class Mesh {
         List<Merged> restored = table.restore(saved, nowMillis);
         stateFileDropped += saved.size() - restored.size();
         for (Merged m : restored) {
-            if (learn(m)) reannouncePending = true;
+            if (learn(m, nowMillis)) reannouncePending = true;
         }
         // Endpoints are chosen on the first device read: only then do we know who is already connected.
         // No keepalive and no Request yet: either would make WireGuard attempt a handshake with a peer that
         // may have no endpoint, and a failed attempt blocks the next one for 5 s (REKEY_TIMEOUT), the
         // very attempt our first candidate needs. Connected peers get a Request when drive() sees them.
         for (PeerPath p : peers.values()) p.configureAllowedIps(out);
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** A datagram that decrypted and decoded, from {@code from}. */
@@ -139,10 +162,11 @@ public final class Mesh {
             PeerPath sender = peersByMeshAddress.get(from.getAddress());
             Source src = new Source(SourceKind.GOSSIP, sender != null ? sender.name() : from.getAddress().getHostAddress());
             Merged m = table.announce(a.pubkey(), a.endpoints(), src, Optional.ofNullable(sender).map(PeerPath::b64), nowMillis);
-            if (learn(m)) {
+            if (learn(m, nowMillis)) {
                 if (work.take(nowMillis)) {
                     fanOut(m.pubkey(), nowMillis, out);
-                    drive(nowMillis, out); // a disconnected peer tries what it just learned, now
+                    PeerPath about = peersByB64.get(m.pubkey());
+                    if (about != null) drive(about, nowMillis, out); // if disconnected, it tries what it just learned, now
                 } else {
                     fanOutPending.add(m.pubkey()); // and the peer tries it on the next tick
                 }
@@ -154,10 +178,10 @@ public final class Mesh {
             // One from a LAN address we asked to prove itself: that peer really listens there.
             lanProof.onPong(from, nowMillis).ifPresent(proof -> {
                 PeerPath p = peersByB64.get(proof.peerB64());
-                if (p != null && p.onLanBroadcast(proof.lan(), nowMillis)) drive(nowMillis, out);
+                if (p != null && p.onLanBroadcast(proof.lan(), nowMillis)) drive(p, nowMillis, out);
             });
         }
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** The daemon opened the loopback proxy asked for by {@link Action.RelayUse}: WireGuard's endpoint for the peer. */
@@ -166,7 +190,7 @@ public final class Mesh {
         PeerPath p = peers.get(peer);
         if (p != null) relays.onEndpoint(p, sessionId, loopback, nowMillis, out);
         else out.add(new Action.RelayDrop(peer, sessionId));
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** A fresh read of the WireGuard device (the daemon reads it every poll interval, ~1 s). */
@@ -188,7 +212,7 @@ public final class Mesh {
         }
         for (PeerPath p : peers.values()) announceSighting(p, nowMillis, out);
         drive(nowMillis, out);
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** Timer, called about once a second: LAN broadcasts, retries. */
@@ -204,8 +228,9 @@ public final class Mesh {
             fanOut(it.next(), nowMillis, out);
             it.remove();
         }
+        // Every tick, even right after a device read: a relayed path's probe windows are timed by it.
         drive(nowMillis, out);
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** DNS result for a configured peer endpoint (resolved off the mesh thread); empty list = failed. */
@@ -213,9 +238,9 @@ public final class Mesh {
         Out out = out(nowMillis);
         PeerPath p = peers.get(peer);
         if (p != null && p.onResolved(addresses.stream().filter(table::usableConfigured).distinct().toList())) {
-            drive(nowMillis, out);
+            drive(p, nowMillis, out);
         }
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** Our own public endpoint as the UPnP router maps it (empty when the mapping is gone). */
@@ -226,7 +251,7 @@ public final class Mesh {
             if (!endpoint.equals(external) || nowS - externalAnnouncedS >= REANNOUNCE_S) {
                 externalAnnouncedS = nowS;
                 TimedEndpoint mine = new TimedEndpoint(endpoint.get(), nowS);
-                if (learn(table.sighting(ownB64, mine, new Source(SourceKind.UPNP, ""), nowMillis))) {
+                if (learn(table.sighting(ownB64, mine, new Source(SourceKind.UPNP, ""), nowMillis), nowMillis)) {
                     fanOut(ownB64, nowMillis, out);
                 }
             }
@@ -234,7 +259,7 @@ public final class Mesh {
         } else {
             external = Optional.empty(); // the protocol has no retraction: the entry ages out of the top 5
         }
-        return out.actions();
+        return finish(out, nowMillis);
     }
 
     /** The table to save at persist_file. */
@@ -308,9 +333,10 @@ public final class Mesh {
      *
      * @return whether the table changed: then it was fanned out, or is re-announced at start
      */
-    private boolean learn(Merged m) {
+    private boolean learn(Merged m, long nowMillis) {
         PeerPath p = peersByB64.get(m.pubkey());
         if (p != null) m.fresher().forEach(p::onGossiped);
+        if (m.changed()) changedAtMillis.put(m.pubkey(), nowMillis);
         return m.changed();
     }
 
@@ -326,7 +352,7 @@ public final class Mesh {
         if (!table.usable(lan)) {
             table.countBadEndpoint();
         } else if (p.lanAt(lan)) {
-            if (p.onLanBroadcast(lan, nowMillis)) drive(nowMillis, out); // where it was proven: a refresh
+            if (p.onLanBroadcast(lan, nowMillis)) drive(p, nowMillis, out); // where it was proven: a refresh
         } else if (lanProof.start(p.b64(), lan, nowMillis)) {
             out.send(new InetSocketAddress(from.getAddress(), settings.gossipPort()), new Message.Ping());
         }
@@ -361,51 +387,87 @@ public final class Mesh {
         // A relayed peer's endpoint is our own loopback proxy: nothing anyone else could use.
         if (p.relayed() || e.address().getAddress().isLoopbackAddress()) return;
         if (table.listedAfter(p.b64(), e.address(), e.unixSeconds() - REANNOUNCE_S)) return;
-        if (learn(table.sighting(p.b64(), e, new Source(SourceKind.WIREGUARD, ""), nowMillis))) {
+        if (learn(table.sighting(p.b64(), e, new Source(SourceKind.WIREGUARD, ""), nowMillis), nowMillis)) {
             fanOut(p.b64(), nowMillis, out);
         }
     }
 
-    /** Sends a changed list to up to 10 peers with a handshake in the last 300 s, by xxh3 rank; asks for a save. */
+    /**
+     * Queues a changed list for up to 10 peers with a handshake in the last 300 s, by xxh3 rank, unless
+     * only its timestamps moved ({@link Forwarding}); asks for a save either way.
+     */
     private void fanOut(String pk, long nowMillis, Out out) {
-        long nowS = nowMillis / 1000;
-        List<TimedEndpoint> eps = table.endpoints(pk);
-        peers.values().stream()
-                .filter(p -> p.link().handshakeS() > 0 && nowS < p.link().handshakeS() + GOSSIP_LIVE_S
-                        && p.link().endpoint().isPresent())
-                .sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank()))
-                .limit(GOSSIP_PEERS)
-                .forEach(p -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
         out.persist();
+        if (!forwarding.forward(pk, table.endpoints(pk))) return;
+        long nowS = nowMillis / 1000;
+        int sent = 0;
+        for (PeerPath p : byRank) {
+            if (sent == GOSSIP_PEERS) break;
+            Link l = p.link();
+            if (l.handshakeS() > 0 && nowS < l.handshakeS() + GOSSIP_LIVE_S && l.endpoint().isPresent()) {
+                outbox.announce(p.gossipAddress(), pk);
+                sent++;
+            }
+        }
+    }
+
+    /** Ends an event: what the outbox's budgets allow goes out with the event's own actions. */
+    private List<Action> finish(Out out, long nowMillis) {
+        outbox.drain(table, nowMillis, out);
+        return out.actions();
     }
 
     /**
-     * Moves every peer along, with its candidates computed once: its state and notice, a table swap
-     * when it just connected, then its next step. Nothing happens before the first device read.
+     * Moves every peer along, with its candidates computed once: its state and notice, a Request when
+     * it just connected, then its next step; then the relay sessions we serve. Nothing happens before
+     * the first device read.
      */
     private void drive(long nowMillis, Out out) {
         if (!deviceSeen) return;
+        boolean anyUp = false;
         for (PeerPath p : peers.values()) {
-            if (!p.link().present()) continue;
-            List<PathCandidate> cands = p.candidates(table, nowMillis);
-            if (p.relayed()) {
-                if (relays.drive(p, cands, nowMillis, out)) swapTables(p, out);
-                continue;
+            drive(p, nowMillis, out);
+            if (p.connected(nowMillis)) {
+                anyUp = true;
+                if (catchUpFor.contains(p)) upAtMillis.put(p, nowMillis);
             }
-            if (p.judge(cands, nowMillis, out)) swapTables(p, out);
-            p.move(cands, nowMillis, out);
-            relays.afterDirect(p, cands, nowMillis, out);
         }
+        if (!anyUp) requestsSent = 0; // cut off from everyone: whoever comes back first is asked again
         desk.drive(nowMillis, out);
     }
 
+    /** One peer's step (an event about that peer only); a relayed peer is moved by its relay path. */
+    private void drive(PeerPath p, long nowMillis, Out out) {
+        if (!deviceSeen || !p.link().present()) return;
+        List<PathCandidate> cands = p.candidates(table, nowMillis);
+        if (p.relayed()) {
+            if (relays.drive(p, cands, nowMillis, out)) onConnected(p, nowMillis, out);
+            return;
+        }
+        if (p.judge(cands, nowMillis, out)) onConnected(p, nowMillis, out);
+        p.move(cands, nowMillis, out);
+        relays.afterDirect(p, cands, nowMillis, out);
+    }
+
     /**
-     * Swaps tables with a peer that just connected, at once rather than waiting for the next change,
-     * and pings it: the Pong tells whether it is automesh (its Capabilities) and times the round trip.
+     * A peer just connected. We ping it: the Pong tells whether it is automesh (its Capabilities) and
+     * times the round trip. We ask the first few for their tables: every peer asking every peer is N²
+     * Announces per node. And we push what changed while it was away, but only to the peers we rank
+     * first (each node has about 20 such pushers): the fan-out went on without it, and a wgautomesh node
+     * never asks after its start.
      */
-    private void swapTables(PeerPath p, Out out) {
+    private void onConnected(PeerPath p, long nowMillis, Out out) {
         out.send(p.gossipAddress(), new Message.Ping());
-        out.send(p.gossipAddress(), new Message.Request());
-        table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
+        if (requestsSent < REQUEST_PEERS) {
+            requestsSent++;
+            out.send(p.gossipAddress(), new Message.Request());
+        }
+        if (!catchUpFor.contains(p)) return;
+        // Fan-outs reach peers with a handshake in the last 300 s: it may have missed anything since then.
+        long since = upAtMillis.getOrDefault(p, Long.MIN_VALUE / 2) - GOSSIP_LIVE_S * 1000;
+        changedAtMillis.forEach((pk, at) -> {
+            if (at >= since) outbox.announce(p.gossipAddress(), pk);
+        });
+        upAtMillis.put(p, nowMillis);
     }
 }

@@ -188,13 +188,20 @@ class MeshTest {
         assertTrue(announces(out).isEmpty());
         assertTrue(only(out, Action.Persist.class).isEmpty());
 
-        // same address, newer time: replaces the entry, list re-sorted newest first, fanned out and persisted
+        // same address, newer time: replaces the entry, list re-sorted newest first and persisted; only
+        // re-dated (no new address, not an hour newer), so not fanned out (Forwarding)
         out = m.onDatagram(gossipAt("10.9.0.2"), announce(C, "198.51.100.2:2", S0 - 5), T0);
         List<TimedEndpoint> expect = List.of(new TimedEndpoint(ep("198.51.100.2:2"), S0 - 5), new TimedEndpoint(ep("198.51.100.1:1"), S0 - 10));
         assertEquals(expect, m.persistentState().get(c));
-        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.2"), new Message.Announce(c, expect))), sends(out).stream()
-                .filter(s -> s.message() instanceof Message.Announce).toList());
+        assertTrue(announces(out).isEmpty(), out.toString());
         assertEquals(1, only(out, Action.Persist.class).size());
+        // a new address is news: the whole list goes out (from the peer itself: 10.9.0.2 already fills
+        // the two slots one relay may fill)
+        out = m.onDatagram(gossipAt("10.9.0.4"), announce(C, "198.51.100.7:7", S0 - 50), T0);
+        List<TimedEndpoint> three = new java.util.ArrayList<>(expect);
+        three.add(new TimedEndpoint(ep("198.51.100.7:7"), S0 - 50));
+        assertEquals(List.of(new Action.Send(gossipAt("10.9.0.2"), new Message.Announce(c, three))), sends(out).stream()
+                .filter(s -> s.message() instanceof Message.Announce).toList());
 
         // more than five: the five newest stay (from the peer itself: one relay may fill only two slots)
         m.onDatagram(gossipAt("10.9.0.4"), announce(C, "198.51.100.3:3", S0 - 1, "198.51.100.4:4", S0 - 2,
@@ -241,7 +248,8 @@ class MeshTest {
                 "198.51.100.9:51820", S0 + 100_000, // far future: counts as now
                 "198.51.100.10:51820", S0 + 60, // beyond 10 s of skew: now too
                 "198.51.100.11:51820", S0 + 5), T0); // slight skew is fine
-        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.11:51820"), S0 + 5), new TimedEndpoint(ep("198.51.100.9:51820"), S0)),
+        // .9 and .10 both count as now: equal dates are ordered by address (GossipTable.NEWEST_FIRST)
+        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.11:51820"), S0 + 5), new TimedEndpoint(ep("198.51.100.10:51820"), S0)),
                 m.persistentState().get(C.toBase64()), "and one relay fills at most two slots");
         MeshStatus.Counters k = m.status(T0).counters();
         assertEquals(1, k.badPubkeys());
@@ -274,7 +282,7 @@ class MeshTest {
     }
 
     @Test
-    void newHandshakeIsAnnouncedAtOnceThenAgainOnlyWhen300sNewer() {
+    void newHandshakeIsAnnouncedAtOnceThenReDatingsOnlyWhenAnHourNewer() {
         Mesh m = started(false, T0);
         connect(PUB, PUB_EP, S0);
         connect(B, "198.51.100.20:3333", S0);
@@ -287,11 +295,18 @@ class MeshTest {
         assertTrue(announces(m.onDevice(dev.snapshot(), T0 + 121_000)).stream().noneMatch(a -> a.pubkey().equals(B.toBase64())));
         dev.peer(B).handshake = S0 + 300;
         dev.peer(PUB).handshake = S0 + 300;
-        assertTrue(announces(m.onDevice(dev.snapshot(), T0 + 301_000)).contains(announce(B, "198.51.100.20:3333", S0 + 300)));
+        // 300 s newer: re-dated in our table, but a re-dating alone is not forwarded (see Forwarding)
+        assertTrue(announces(m.onDevice(dev.snapshot(), T0 + 301_000)).stream().noneMatch(a -> a.pubkey().equals(B.toBase64())));
+        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.20:3333"), S0 + 300)), m.persistentState().get(B.toBase64()));
+        long hourLater = S0 + Forwarding.REFRESH_S + Forwarding.JITTER_S;
+        dev.peer(B).handshake = hourLater;
+        dev.peer(PUB).handshake = hourLater;
+        assertTrue(announces(m.onDevice(dev.snapshot(), hourLater * 1000 + 1_000)).contains(announce(B, "198.51.100.20:3333", hourLater)),
+                "an hour newer: forwarded, so that other nodes' dates do not age without bound");
         dev.peer(B).endpoint = ep("198.51.100.21:4444"); // roamed: a new endpoint is news at once
-        dev.peer(B).handshake = S0 + 302;
-        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.21:4444"), S0 + 302), new TimedEndpoint(ep("198.51.100.20:3333"), S0 + 300)),
-                announces(m.onDevice(dev.snapshot(), T0 + 303_000)).stream().filter(a -> a.pubkey().equals(B.toBase64()))
+        dev.peer(B).handshake = hourLater + 2;
+        assertEquals(List.of(new TimedEndpoint(ep("198.51.100.21:4444"), hourLater + 2), new TimedEndpoint(ep("198.51.100.20:3333"), hourLater)),
+                announces(m.onDevice(dev.snapshot(), hourLater * 1000 + 3_000)).stream().filter(a -> a.pubkey().equals(B.toBase64()))
                         .findFirst().orElseThrow().endpoints());
     }
 

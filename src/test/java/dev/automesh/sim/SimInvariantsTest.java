@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The simulator's invariants at N = 50 (a few simulated minutes; the N = 1000 run is a benchmark):
  * every pair that can connect directly does, no gossip table grows past its bound, and steady-state
- * gossip stays under 1 KiB/s per node.
+ * gossip stays under 1 KiB/s per automesh node, also with LANs, loss and wgautomesh nodes.
  */
 class SimInvariantsTest {
     static final double STEADY_BYTES_PER_NODE = 1024;
@@ -30,8 +30,9 @@ class SimInvariantsTest {
             assertTrue(table.values().stream().allMatch(l -> l.size() <= 5), () -> "n" + node + " keeps more than 5 endpoints: " + table);
         }
         if (!bytes) return;
-        double busiest = s.stats.rate(s.stats.payload, 1, 0, 1, 2, 3, 4)[1];
-        assertTrue(busiest < STEADY_BYTES_PER_NODE, () -> "steady-state gossip " + busiest + " B/s on the busiest node");
+        // Only nodes running Mesh: what a wgautomesh node sends follows its own rules (it forwards every re-dating).
+        double busiest = s.stats.rate(s.stats.payload, 1, s.wga, 0, 1, 2, 3, 4)[1];
+        assertTrue(busiest < STEADY_BYTES_PER_NODE, () -> "steady-state gossip " + busiest + " B/s on the busiest automesh node");
     }
 
     @Test
@@ -41,9 +42,9 @@ class SimInvariantsTest {
         assertTrue(s.results.fullKnowledgeMs >= 0, "every node learns every other node's endpoint");
     }
 
-    // With symmetric NATs, loss or wgautomesh nodes the current Mesh exceeds 1 KiB/s per node already at
-    // N = 50 (median 1.25 and 1.5 KiB/s over simulated 80-240 s): these scenarios check convergence and
-    // table bounds; the byte bound joins them once the gossip scaling work lands.
+    // No byte bound here yet: a node behind a symmetric NAT shows every peer another port, and new ports
+    // keep appearing (a mapping per destination, renewed), each one news under the merge rule that the
+    // whole mesh forwards (about 1.1 KiB/s per node at N = 50, see BENCHMARKS.md).
     @Test
     void symmetricNatsLansAndLossConverge() {
         assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.2, 2, 0.01, 30, 10, 0.0, false, 0, 20_000_000)), false);
@@ -51,6 +52,6 @@ class SimInvariantsTest {
 
     @Test
     void mixedMeshWithWgautomeshNodesConverges() {
-        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.0, 2, 0.01, 30, 10, 0.2, false, 0, 20_000_000)), false);
+        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.0, 2, 0.01, 30, 10, 0.2, false, 0, 20_000_000)), true);
     }
 }

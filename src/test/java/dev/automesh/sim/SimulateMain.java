@@ -112,6 +112,10 @@ public final class SimulateMain {
             out.printf("  per node per second: datagrams median %.2f max %.2f; encrypted bytes median %.0f max %.0f; on the wire median %.0f max %.0f%n",
                     c[0], c[1], b[0], b[1], wi[0], wi[1]);
             out.printf("  busiest second per node: median %d, max %d datagrams%n", busy[0], busy[1]);
+            if (s.f.wgaShare() > 0) {
+                double[] ab = st.rate(st.payload, w, s.wga, all);
+                out.printf("  automesh nodes only: encrypted bytes per node per second median %.0f max %.0f%n", ab[0], ab[1]);
+            }
             for (int t = 0; t < 5; t++) {
                 double[] ct = st.rate(st.count, w, t), bt = st.rate(st.payload, w, t);
                 if (ct[1] > 0) out.printf("    %-12s datagrams/s median %.2f max %.2f; bytes/s median %.0f max %.0f%n", Stats.TYPES[t], ct[0], ct[1], bt[0], bt[1]);

@@ -73,15 +73,23 @@ final class Stats {
 
     /** Per node per second over window w: {median, max} of the sum over the given types. */
     double[] rate(long[][][] what, int w, int... types) {
+        return rate(what, w, new boolean[n], types);
+    }
+
+    /** The same over the nodes not skipped (e.g. only those running Mesh). */
+    double[] rate(long[][][] what, int w, boolean[] skip, int... types) {
         double len = windowLength(w);
         double[] per = new double[n];
+        int k = 0;
         for (int i = 0; i < n; i++) {
+            if (skip[i]) continue;
             long sum = 0;
             for (int t : types) sum += what[w][i][t];
-            per[i] = len == 0 ? 0 : sum / len;
+            per[k++] = len == 0 ? 0 : sum / len;
         }
-        Arrays.sort(per);
-        return new double[] {per[n / 2], per[n - 1]};
+        if (k == 0) return new double[] {0, 0};
+        Arrays.sort(per, 0, k);
+        return new double[] {per[k / 2], per[k - 1]};
     }
 
     /** Each node's busiest second within window w: {median, max} over nodes. */

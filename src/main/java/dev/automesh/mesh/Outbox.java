@@ -1,0 +1,113 @@
+package dev.automesh.mesh;
+
+import dev.automesh.wire.Message;
+import dev.automesh.wire.TimedEndpoint;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Paces Announces: a fan-out or a Request's answer queues (destination, pubkey) pairs, and each Mesh
+ * call sends what the budgets allow, the rest on later calls (onTick at the latest). A queued pair is
+ * sent with the table's list at that moment, so a pubkey that changes again while queued goes out once,
+ * current. Budgets: per call (no event emits a storm), and per destination a token bucket (a 1000-entry
+ * table reaches one asker in a few seconds without flooding its socket buffer).
+ */
+final class Outbox {
+    /** Announces emitted by one Mesh call at most. */
+    static final int CALL_BUDGET = 256;
+    /** Per destination: this many at once, refilled at this rate per second. */
+    static final int PEER_BURST = 200;
+    static final int PEER_PER_S = 200;
+
+    /** A destination's token bucket. */
+    private static final class Bucket {
+        double tokens = PEER_BURST;
+        long atMillis = Long.MIN_VALUE;
+
+        void refill(long nowMillis) {
+            if (atMillis != Long.MIN_VALUE && nowMillis > atMillis) {
+                tokens = Math.min(PEER_BURST, tokens + (nowMillis - atMillis) * PEER_PER_S / 1000.0);
+            }
+            atMillis = nowMillis;
+        }
+    }
+
+    private final int maxDestinations;
+    private final Map<InetSocketAddress, LinkedHashSet<String>> queues = new LinkedHashMap<>();
+    private final Map<InetSocketAddress, Bucket> buckets = new HashMap<>();
+    private long dropped;
+
+    /** @param maxDestinations how many destinations may have something queued (the rest is dropped, counted) */
+    Outbox(int maxDestinations) {
+        this.maxDestinations = maxDestinations;
+    }
+
+    /** Queues an Announce of {@code pk} for {@code to} (once: a queued pubkey is not queued twice). */
+    void announce(InetSocketAddress to, String pk) {
+        LinkedHashSet<String> q = queues.get(to);
+        if (q == null) {
+            if (queues.size() >= maxDestinations) {
+                dropped++;
+                return;
+            }
+            q = new LinkedHashSet<>();
+            queues.put(to, q);
+        }
+        q.add(pk);
+    }
+
+    /** Whether anything waits. */
+    boolean pending() {
+        return !queues.isEmpty();
+    }
+
+    /** Queued Announces in all. */
+    int size() {
+        int n = 0;
+        for (var q : queues.values()) n += q.size();
+        return n;
+    }
+
+    long dropped() {
+        return dropped;
+    }
+
+    /** Sends what the budgets allow, round-robin over destinations so one big answer does not starve the rest. */
+    void drain(GossipTable table, long nowMillis, Out out) {
+        if (queues.isEmpty()) return;
+        int budget = CALL_BUDGET;
+        ArrayDeque<InetSocketAddress> order = new ArrayDeque<>(queues.keySet());
+        while (budget > 0 && !order.isEmpty()) {
+            InetSocketAddress to = order.poll();
+            LinkedHashSet<String> q = queues.get(to);
+            Bucket b = buckets.computeIfAbsent(to, k -> new Bucket());
+            b.refill(nowMillis);
+            if (b.tokens < 1) continue;
+            Iterator<String> it = q.iterator();
+            // A slice per destination per round: fair, and few rounds.
+            int slice = Math.max(1, Math.min(budget, Math.min((int) b.tokens, CALL_BUDGET / 8)));
+            for (int k = 0; k < slice && it.hasNext(); k++) {
+                String pk = it.next();
+                it.remove();
+                List<TimedEndpoint> eps = table.endpoints(pk);
+                if (eps.isEmpty()) continue;
+                out.send(to, new Message.Announce(pk, eps));
+                b.tokens--;
+                budget--;
+            }
+            if (q.isEmpty()) {
+                queues.remove(to);
+            } else {
+                order.add(to);
+            }
+        }
+        // Only the buckets' memory: forgetting one refills it, which a bounded map may afford.
+        if (buckets.size() > 4 * maxDestinations) buckets.keySet().retainAll(queues.keySet());
+    }
+}
