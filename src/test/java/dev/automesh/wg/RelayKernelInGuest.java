@@ -16,12 +16,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.math.ec.rfc7748.X25519;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,17 +91,18 @@ class RelayKernelInGuest {
     private Host host(String meshIp) throws Exception {
         Netns ns = Netns.create(Netns.uniqueName("amr"));
         cleanup.add(ns);
-        String priv = Sh.ok("wg", "genkey").out().strip();
-        String pub = Sh.ok("sh", "-c", "echo \"$0\" | wg pubkey", priv).out().strip();
+        // Keys in-process and one shell per namespace: every process start is slow under TCG.
+        byte[] priv = new byte[X25519.SCALAR_SIZE];
+        byte[] pub = new byte[X25519.POINT_SIZE];
+        X25519.generatePrivateKey(new SecureRandom(), priv);
+        X25519.generatePublicKey(priv, 0, pub, 0);
         Path keyFile = ns.dir().resolve("wg0.key");
-        Files.writeString(keyFile, priv + "\n");
-        ns.ok("ip", "link", "add", "wg0", "type", "wireguard");
-        ns.ok("wg", "set", "wg0", "private-key", keyFile.toString(), "listen-port", String.valueOf(WG_PORT));
-        ns.ok("ip", "addr", "add", meshIp + "/24", "dev", "wg0");
-        ns.ok("ip", "link", "set", "wg0", "up");
-        // Explicitly: a new namespace may inherit forwarding from the guest's root namespace.
-        ns.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
-        return new Host(ns, pub, meshIp);
+        Files.writeString(keyFile, Base64.getEncoder().encodeToString(priv) + "\n");
+        // ip_forward explicitly: a new namespace may inherit forwarding from the guest's root namespace.
+        ns.ok("sh", "-c", "ip link add wg0 type wireguard && wg set wg0 private-key \"$0\" listen-port \"$1\""
+                + " && ip addr add \"$2\"/24 dev wg0 && ip link set wg0 up && sysctl -q -w net.ipv4.ip_forward=0",
+                keyFile.toString(), String.valueOf(WG_PORT), meshIp);
+        return new Host(ns, Base64.getEncoder().encodeToString(pub), meshIp);
     }
 
     private Node relay(Host h, List<Host> peers) throws Exception {
