@@ -53,7 +53,8 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     public static Path jar() {
-        Path jar = Path.of("target/automesh.jar").toAbsolutePath();
+        // -Dtestbed.jar: another build of the agent, for a before/after benchmark.
+        Path jar = Path.of(System.getProperty("testbed.jar", "target/automesh.jar")).toAbsolutePath();
         if (!Files.exists(jar)) throw new IllegalStateException(jar + " missing: run `mvn package` first");
         return jar;
     }
