@@ -85,6 +85,10 @@ final class MeshDriver implements WgWorker.Listener {
         warnIfOwnKeyNotConfigured();
         guarded("start", () -> execute(mesh.start(saved, now)));
         guarded("device", () -> execute(mesh.onDevice(lastDevice, now)));
+        // A second read at once, queued behind the peers just configured: on a fresh interface they
+        // appear only in it, and the mesh tries their endpoints (and calls on the LAN) from that read,
+        // not from the first poll a poll interval later.
+        requestRead();
     }
 
     void stop() {

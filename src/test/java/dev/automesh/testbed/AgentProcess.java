@@ -16,19 +16,45 @@ public final class AgentProcess implements AutoCloseable {
     public static final int GOSSIP_PORT = 1666;
     public static final String SECRET = "test bed secret";
 
+    /** The test bed's own JVM flags: quick to start, nothing else asked of them. */
+    public static final List<String> TESTBED_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
+
     private final NatTopology.Host host;
     private final Path config;
     private final Path log;
+    private final List<String> jvmFlags;
     private Process process;
 
-    private AgentProcess(NatTopology.Host host, Path config, Path log) {
+    private AgentProcess(NatTopology.Host host, Path config, Path log, List<String> jvmFlags) {
         this.host = host;
         this.config = config;
         this.log = log;
+        this.jvmFlags = List.copyOf(jvmFlags);
+    }
+
+    /**
+     * The JVM flags of packaging/systemd/automesh.service's ExecStart (between the java binary and
+     * -jar), without its $AUTOMESH_CDS variable; benchmarks add their own -XX:SharedArchiveFile.
+     */
+    public static List<String> unitFlags() {
+        Path unit = Path.of("packaging/systemd/automesh.service");
+        try {
+            for (String line : Files.readAllLines(unit)) {
+                if (!line.startsWith("ExecStart=")) continue;
+                List<String> words = List.of(line.substring("ExecStart=".length()).trim().split("\\s+"));
+                int jar = words.indexOf("-jar");
+                if (jar < 0) break;
+                return words.subList(1, jar).stream().filter(w -> !w.startsWith("$")).toList();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + unit.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        throw new IllegalStateException(unit.toAbsolutePath() + ": no ExecStart=java ... -jar line");
     }
 
     public static Path jar() {
-        Path jar = Path.of("target/automesh.jar").toAbsolutePath();
+        // -Dtestbed.jar: another build of the agent, for a before/after benchmark.
+        Path jar = Path.of(System.getProperty("testbed.jar", "target/automesh.jar")).toAbsolutePath();
         if (!Files.exists(jar)) throw new IllegalStateException(jar + " missing: run `mvn package` first");
         return jar;
     }
@@ -68,6 +94,11 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     public static AgentProcess start(NatTopology.Host host, String configText) {
+        return start(host, configText, TESTBED_FLAGS);
+    }
+
+    /** As {@link #start(NatTopology.Host, String)}, with these JVM flags instead of the test bed's. */
+    public static AgentProcess start(NatTopology.Host host, String configText, List<String> jvmFlags) {
         Path config = host.ns.dir().resolve("automesh.toml");
         Path log = host.ns.dir().resolve("agent.log");
         try {
@@ -75,15 +106,16 @@ public final class AgentProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        AgentProcess a = new AgentProcess(host, config, log);
+        AgentProcess a = new AgentProcess(host, config, log, jvmFlags);
         a.start();
         return a;
     }
 
     public void start() {
         if (process != null && process.isAlive()) throw new IllegalStateException("already running");
-        List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-jar", jar().toString(), "run", config.toString()));
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-jar", jar().toString(), "run", config.toString()));
         appendLog("---- start " + java.time.Instant.now() + "\n");
         process = host.ns.spawn(cmd, log, "AUTOMESH_LOG_LEVEL=debug");
     }
@@ -101,6 +133,12 @@ public final class AgentProcess implements AutoCloseable {
         if (process == null) return -1;
         Netns.stop(process, 5000);
         return process.exitValue();
+    }
+
+    /** CPU time (user + system) the agent's JVM has used so far, in ms; -1 if unknown. */
+    public long cpuMillis() {
+        if (process == null) return -1;
+        return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
     }
 
     public Process process() {
