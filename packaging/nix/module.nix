@@ -93,7 +93,7 @@ in
       # the package's class-data-sharing archive (-XX:SharedArchiveFile, built with the package).
       default = [
         "-Xms8m"
-        "-Xmx24m"
+        "-Xmx48m"
         "-XX:MaxMetaspaceSize=24m"
         "-XX:ReservedCodeCacheSize=16m"
         "-Xss256k"

@@ -72,7 +72,7 @@ class ConfigBoundsTest {
         assertEquals(ConfigException.Reason.TOO_LARGE, e.reason());
         assertEquals(1, e.line());
         assertEquals(1, e.column());
-        assertTrue(e.problem().startsWith("has more than 65536 characters outside comments"), e.getMessage());
+        assertTrue(e.problem().startsWith("has more than " + TomlBounds.MAX_SIGNIFICANT_CHARS + " characters outside comments"), e.getMessage());
     }
 
     @Test
