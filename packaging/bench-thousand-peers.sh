@@ -107,7 +107,7 @@ run() {
   c0=$(awk '{print $14 + $15}' /proc/$agent/stat); w0=$(date +%s%N); l0=$(load)
   if [ -n "${JSTACK:-}" ]; then
     for k in $(seq "$JSTACK"); do sleep $((secs / (JSTACK + 1))); jcmd $agent Thread.print > "$dir/jstack$k" 2>/dev/null || true
-      awk '/^"automesh-(mesh|wg)/{p = 1} p && /^$/{p = 0; print "  ----"} p' "$dir/jstack$k" | head -60; done
+      awk '/^"automesh-(mesh|wg)/{p = 1} p && /^$/{p = 0; print "  ----"} p' "$dir/jstack$k" | sed -n 1,60p; done
     sleep $((secs - JSTACK * (secs / (JSTACK + 1))))
   else sleep "$secs"; fi
   c1=$(awk '{print $14 + $15}' /proc/$agent/stat); w1=$(date +%s%N); l1=$(load)
@@ -119,7 +119,7 @@ run() {
   echo "  load before/after the window: $l0 / $l1"
   join -t$'\t' -a2 -e0 -o '0,1.2,2.2' "$dir/before" "$dir/after" | awk -F'\t' -v p=$polls '($3 - $2) > 1e6 {printf "    %-26s %8.1f ms  %6.3f ms/poll\n", $1, ($3 - $2) / 1e6, ($3 - $2) / 1e6 / p}' | sort -k2 -nr -t$'\t'
   awk '/^(VmRSS|VmHWM|RssAnon|RssFile|Threads):/{printf "  %s %s %s", $1, $2, $3} END {print ""}' /proc/$agent/status
-  jcmd $agent GC.heap_info 2>/dev/null | sed 's/^/    /' | head -8 || true
+  jcmd $agent GC.heap_info 2>/dev/null | sed -n "1,8s/^/    /p" || true
   # `automesh status`: the jar's CLI, 5 times; then the raw socket round trip (request line to EOF), 5 times each format.
   local t ex out; : > "$dir/cli"
   for k in 1 2 3 4 5; do
@@ -127,7 +127,7 @@ run() {
     echo $(( ($(date +%s%N) - t) / 1000000 )) >> "$dir/cli"
   done
   echo "  automesh status (CLI, new JVM): median $(median < "$dir/cli") ms of [$(paste -sd' ' "$dir/cli")], exit $ex, $(echo "$out" | wc -l) lines, load $(load)"
-  echo "$out" | head -4 | sed 's/^/    | /'
+  printf "%s\n" "$out" | sed -n "1,4s/^/    | /p"
   for fmt in text json; do
     python3 - "$dir/a/ctl.sock" "$fmt" <<'EOF'
 import socket, sys, time, statistics
