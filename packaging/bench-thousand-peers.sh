@@ -8,6 +8,7 @@
 # Root only. Usage (after `mvn package`):
 #   packaging/bench-thousand-peers.sh [SECONDS] [WARMUP] [PEERS ...]   (default 60 20 100 1000)
 # EXTRA="flags": JVM flags after the unit's for agent a (e.g. -Xlog:gc:file=/tmp/gc.log).
+# JAR=path: another build of the jar (default target/automesh.jar).
 # JSTACK=N: N thread dumps of agent a during the window (mesh and wg threads printed).
 set -euo pipefail
 export LC_ALL=C
@@ -36,7 +37,7 @@ trap cleanup EXIT
 bind='mount --bind "$0" /run/wireguard && exec "$@"'
 in_ns() { local n=$1; shift; ip netns exec "$tag$n" unshare --mount -- sh -c "$bind" "$dir/$n/wg" "$@"; }
 mkdir -p "$dir" /run/wireguard
-cp -p target/automesh.jar "$dir/automesh.jar"; jar=$dir/automesh.jar
+cp -p "${JAR:-target/automesh.jar}" "$dir/automesh.jar"; jar=$dir/automesh.jar
 packaging/cds-archive.sh java "$jar" "$dir/automesh.jsa"
 unit_flags=$(echo "$unit_flags" | sed "s|\$AUTOMESH_CDS|-XX:SharedArchiveFile=$dir/automesh.jsa|")
 # The CLI with the flags of `automesh status` as installed (packaging/bin/automesh.in).
