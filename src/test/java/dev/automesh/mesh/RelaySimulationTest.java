@@ -439,4 +439,36 @@ class RelaySimulationTest {
         assertTrue(n("pub").served.isEmpty(), "the relay let the session go");
         assertTrue(a.proxies.isEmpty() && b.proxies.isEmpty());
     }
+
+    /**
+     * Address-and-port-dependent filtering on both NATs (as the NAT bed's plain masquerade): a probe
+     * from one end alone is dropped at the other's NAT, so the pair leaves the relay only through a
+     * two-sided probe (ProbeDirect), and then stays direct.
+     */
+    @Test
+    void backToDirectThroughTwoFilteringNatsByATwoSidedProbe() {
+        symmetricBed();
+        Node a = n("a"), b = n("b"), pub = n("pub");
+        start("pub");
+        secondsUntil(() -> reachable(a, b), 15);
+        seconds(2);
+        assertTrue(relayedVia(a, b, pub));
+        seconds(20);
+        a.symmetric = false; // NAT 1 goes back to plain masquerade, still filtering
+        secondsUntil(() -> statusOf(a, b).state() == State.CONNECTED && statusOf(b, a).state() == State.CONNECTED, 400);
+        System.out.println(String.join("\n", log));
+        Node initiator = smaller(a, b) ? a : b;
+        Node other = initiator == a ? b : a;
+        assertTrue(sent.stream().anyMatch(x -> x.from().equals(initiator.name) && x.to().equals(other.name)
+                && x.ext() instanceof Extension.ProbeDirect), "the initiator asked for a two-sided probe");
+        assertEquals(a.face(), b.dev.peers.get(a.key).endpoint);
+        assertEquals(b.face(), a.dev.peers.get(b.key).endpoint);
+        int before = heard.size();
+        seconds(600);
+        assertEquals(State.CONNECTED, statusOf(a, b).state());
+        assertEquals(State.CONNECTED, statusOf(b, a).state());
+        assertEquals(before, heard.size(), String.join("\n", log.subList(Math.max(0, log.size() - 10), log.size())));
+        assertTrue(pub.served.isEmpty(), "the relay let the session go");
+        assertTrue(a.proxies.isEmpty() && b.proxies.isEmpty());
+    }
 }
