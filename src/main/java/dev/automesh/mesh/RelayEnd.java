@@ -67,6 +67,10 @@ final class RelayEnd {
     /** The other end: it asked for a two-sided probe this long (0: not asked). */
     long askedWindowMillis;
     Roam roam;
+    /** The relay closed the session during our two-sided probe: it ends at the next drive. */
+    boolean closed;
+    /** Until then a read's endpoint may still be our own failed probe's: roaming is not judged. */
+    long settledMillis;
     /** For the notice: how long without a direct handshake, and how many candidates were tried. */
     long noDirectSeconds;
     int triedCandidates;

@@ -224,7 +224,9 @@ final class RelayPaths {
     void onClose(PeerPath from, Extension.RelayClose c, long nowMillis, Out out) {
         for (RelayEnd e : List.copyOf(ends.values())) {
             if (e.via == from && e.sessionId == c.sessionId() && e.phase != Phase.ASKING && e.phase != Phase.IDLE) {
-                lost(e, LostWhy.CLOSED, nowMillis, out);
+                // the initiator let the relay go after a two-sided probe: ours decides at the next drive
+                if (e.probe != null && e.probe.both() && e.probe.switched()) e.closed = true;
+                else lost(e, LostWhy.CLOSED, nowMillis, out);
             }
         }
     }
@@ -327,6 +329,7 @@ final class RelayPaths {
         boolean wasWorking = e.phase == Phase.RELAYED && e.working;
         e.working = false;
         e.probe = null;
+        e.closed = false;
         e.bothNext = false;
         e.askedWindowMillis = 0;
         e.roam = null;
@@ -398,14 +401,14 @@ final class RelayPaths {
             startBoth(e, pr.endpoint(), pr.windowMillis(), nowMillis, out);
             return;
         }
-        if (nowMillis - pr.startMillis() >= pr.windowMillis()) {
+        if (e.closed || nowMillis - pr.startMillis() >= pr.windowMillis()) {
             finishProbe(e, cands, nowMillis, out);
             return;
         }
         if (pr.both()) {
             Link link = e.peer.link();
             if (pr.rxAtStart() < 0 && link.at(pr.endpoint())) e.probe = pr.counting(link.rx());
-            out.send(e.peer.gossipAddress(), new Message.Ping());
+                out.send(e.peer.gossipAddress(), new Message.Ping());
         }
     }
 
@@ -417,7 +420,14 @@ final class RelayPaths {
             directAgain(e, pr.endpoint(), cands, nowMillis, out);
             return;
         }
+        if (e.closed) {
+            lost(e, LostWhy.CLOSED, nowMillis, out);
+            return;
+        }
         out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).keepalive(KEEPALIVE_RELAYED).build());
+        // reads may still show our own probe's endpoint for a while: that is no roam of the peer's
+        e.roam = null;
+        e.settledMillis = nowMillis + PROBE_WINDOW_MS;
         if (!e.initiator) return;
         if (!pr.both()) {
             e.bothNext = true; // at the next drive, once WireGuard is back on the relay for the request
@@ -436,6 +446,7 @@ final class RelayPaths {
     private boolean roamed(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
         Link link = e.peer.link();
         Optional<InetSocketAddress> ep = link.endpoint();
+        if (nowMillis < e.settledMillis) return false;
         if (ep.isEmpty() || ep.get().equals(e.loopback)) {
             e.roam = null;
             if (ep.isEmpty()) out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).keepalive(KEEPALIVE_RELAYED).build());
