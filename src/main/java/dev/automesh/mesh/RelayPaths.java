@@ -408,7 +408,7 @@ final class RelayPaths {
         if (pr.both()) {
             Link link = e.peer.link();
             if (pr.rxAtStart() < 0 && link.at(pr.endpoint())) e.probe = pr.counting(link.rx());
-                out.send(e.peer.gossipAddress(), new Message.Ping());
+            out.send(e.peer.gossipAddress(), new Message.Ping());
         }
     }
 
