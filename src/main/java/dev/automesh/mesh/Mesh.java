@@ -324,6 +324,8 @@ public final class Mesh {
             } else if (e instanceof Extension.RelayClose c) {
                 desk.onClose(from, c, out);
                 relays.onClose(from, c, nowMillis, out);
+            } else if (e instanceof Extension.ProbeDirect d) {
+                relays.onProbeDirect(from, d);
             }
         }
     }

@@ -17,8 +17,30 @@ final class RelayEnd {
         WAITING
     }
 
-    /** The initiator's probe of a direct endpoint while relayed. */
-    record Probe(InetSocketAddress endpoint, long startMillis, long rxAtStart) {}
+    /**
+     * A probe of a direct endpoint while relayed, open {@code windowMillis} from {@code startMillis}.
+     * One-sided (the initiator alone) or {@code both} ends at once; a two-sided one starts counting
+     * ({@code rxAtStart} &ge; 0) once WireGuard is seen at the endpoint, and the initiator's waits a
+     * drive ({@code switched} false) for its ProbeDirect to cross the relay before it switches.
+     */
+    record Probe(InetSocketAddress endpoint, long startMillis, long rxAtStart, boolean both, boolean switched,
+            long windowMillis) {
+        static Probe oneSided(InetSocketAddress endpoint, long startMillis, long rx, long windowMillis) {
+            return new Probe(endpoint, startMillis, rx, false, true, windowMillis);
+        }
+
+        static Probe both(InetSocketAddress endpoint, long startMillis, boolean switched, long windowMillis) {
+            return new Probe(endpoint, startMillis, -1, true, switched, windowMillis);
+        }
+
+        Probe counting(long rx) {
+            return new Probe(endpoint, startMillis, rx, both, switched, windowMillis);
+        }
+
+        boolean worked(Link link) {
+            return link.at(endpoint) && rxAtStart >= 0 && link.rx() > rxAtStart;
+        }
+    }
 
     /** WireGuard moved a relayed peer to a direct endpoint on its own (the other side's probe arrived). */
     record Roam(InetSocketAddress endpoint, long sinceMillis, long rxAtStart) {}
@@ -40,7 +62,15 @@ final class RelayEnd {
     long nextAskMillis;
     long nextProbeMillis;
     Probe probe;
+    /** The initiator: the next probe is the two-sided one (a one-sided one just failed). */
+    boolean bothNext;
+    /** The other end: it asked for a two-sided probe this long (0: not asked). */
+    long askedWindowMillis;
     Roam roam;
+    /** The relay closed the session during our two-sided probe: it ends at the next drive. */
+    boolean closed;
+    /** Until then a read's endpoint may still be our own failed probe's: roaming is not judged. */
+    long settledMillis;
     /** For the notice: how long without a direct handshake, and how many candidates were tried. */
     long noDirectSeconds;
     int triedCandidates;

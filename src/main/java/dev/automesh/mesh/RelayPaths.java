@@ -24,8 +24,9 @@ import java.util.function.Function;
  * The end side of relaying: when a peer gets no direct handshake, which relay carries it, the switch
  * of its WireGuard endpoint to the daemon's loopback proxy, refresh, failover to another relay, and
  * the background probe that moves it back to direct. Only the end with the smaller public key (raw
- * bytes, unsigned) asks for a relay and probes the direct path; the other end accepts what the relay
- * tells it and never sends directly while relayed, so stale NAT state on its side can expire.
+ * bytes, unsigned) asks for a relay and starts probes of the direct path; the other end accepts what
+ * the relay tells it and sends directly while relayed only in a two-sided probe the initiator asks for
+ * (ProbeDirect) after a one-sided one failed, so stale NAT state on its side can expire in between.
  */
 final class RelayPaths {
     /** No direct handshake this long after probing began (with a candidate tried): ask a relay. */
@@ -48,6 +49,10 @@ final class RelayPaths {
     static final long PROBE_FIRST_MS = 30_000;
     static final long PROBE_MAX_MS = 300_000;
     static final long PROBE_WINDOW_MS = 2_000;
+    /** A two-sided probe: the initiator's window from its switch, and the one it asks the other end for
+     *  (that end switches on receipt, about a drive earlier, and must still be there at the end). */
+    static final long BOTH_WINDOW_MS = 4_000;
+    static final long BOTH_ASKED_MS = 7_000;
     /** Direct this long after a relay: the probe backoff starts over. */
     static final long DIRECT_STABLE_MS = 300_000;
     static final int KEEPALIVE_RELAYED = 25;
@@ -133,7 +138,13 @@ final class RelayPaths {
             }
         }
         if (e.probe != null) {
-            if (nowMillis - e.probe.startMillis() >= PROBE_WINDOW_MS) finishProbe(e, cands, nowMillis, out);
+            probeStep(e, cands, nowMillis, out);
+            return justWorking;
+        }
+        if (!e.initiator && e.askedWindowMillis > 0) {
+            long window = e.askedWindowMillis;
+            e.askedWindowMillis = 0;
+            if (e.working && !cands.isEmpty()) startBoth(e, cands.get(0).address(), window, nowMillis, out);
             return justWorking;
         }
         if (e.working && roamed(e, cands, nowMillis, out)) return false;
@@ -200,10 +211,22 @@ final class RelayPaths {
         ask(e, nowMillis, out);
     }
 
+    /** The initiator asks for a two-sided probe: start it at the next drive (which knows the candidates). */
+    void onProbeDirect(PeerPath from, Extension.ProbeDirect d) {
+        RelayEnd e = ends.get(from.key());
+        if (e == null || e.initiator || e.phase != Phase.RELAYED || !e.working || e.sessionId != d.sessionId()
+                || e.probe != null) {
+            return;
+        }
+        e.askedWindowMillis = Math.min(d.windowMillis(), BOTH_ASKED_MS);
+    }
+
     void onClose(PeerPath from, Extension.RelayClose c, long nowMillis, Out out) {
         for (RelayEnd e : List.copyOf(ends.values())) {
             if (e.via == from && e.sessionId == c.sessionId() && e.phase != Phase.ASKING && e.phase != Phase.IDLE) {
-                lost(e, LostWhy.CLOSED, nowMillis, out);
+                // the initiator let the relay go after a two-sided probe: ours decides at the next drive
+                if (e.probe != null && e.probe.both() && e.probe.switched()) e.closed = true;
+                else lost(e, LostWhy.CLOSED, nowMillis, out);
             }
         }
     }
@@ -223,6 +246,8 @@ final class RelayPaths {
         e.refreshedMillis = nowMillis;
         e.pingMillis = 0;
         e.probe = null;
+        e.bothNext = false;
+        e.askedWindowMillis = 0;
         e.roam = null;
         e.nextProbeMillis = nowMillis + probeDelay(p);
         // Only the initiator keeps the session warm before it works: two initiating ends drop each other's responses.
@@ -304,6 +329,9 @@ final class RelayPaths {
         boolean wasWorking = e.phase == Phase.RELAYED && e.working;
         e.working = false;
         e.probe = null;
+        e.closed = false;
+        e.bothNext = false;
+        e.askedWindowMillis = 0;
         e.roam = null;
         e.sessionId = 0;
         if (e.initiator) {
@@ -338,23 +366,73 @@ final class RelayPaths {
         ends.remove(e.peer.key());
     }
 
+    /**
+     * A scheduled probe: one-sided first (the initiator alone points WireGuard at the direct endpoint,
+     * enough when the other end's NAT lets unsolicited input in); after it failed, two-sided: ask the
+     * other end through the relay, and switch at the next drive, when the request has crossed it.
+     */
     private void startProbe(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
         InetSocketAddress ep = cands.get(0).address();
-        e.probe = new RelayEnd.Probe(ep, nowMillis, e.peer.link().rx());
+        if (e.bothNext) {
+            e.bothNext = false;
+            e.probe = RelayEnd.Probe.both(ep, nowMillis, false, BOTH_WINDOW_MS);
+            out.send(e.peer.gossipAddress(), new Message.Ping(), List.of(new Extension.ProbeDirect(e.sessionId, (int) BOTH_ASKED_MS)));
+            return;
+        }
+        e.probe = RelayEnd.Probe.oneSided(ep, nowMillis, e.peer.link().rx(), PROBE_WINDOW_MS);
         out.update(PeerUpdate.of(e.peer.key()).endpoint(ep).build());
         out.send(e.peer.gossipAddress(), new Message.Ping()); // through the tunnel, now to the direct endpoint
     }
 
+    /** Points WireGuard at {@code ep} for a two-sided probe and sends through it. */
+    private void startBoth(RelayEnd e, InetSocketAddress ep, long windowMillis, long nowMillis, Out out) {
+        e.probe = RelayEnd.Probe.both(ep, nowMillis, true, windowMillis);
+        out.update(PeerUpdate.of(e.peer.key()).endpoint(ep).build());
+        out.send(e.peer.gossipAddress(), new Message.Ping());
+    }
+
+    /**
+     * A drive during a probe. In a two-sided one both ends Ping through the tunnel at every drive: the
+     * first packets each way open the sender's NAT for the answers, the later ones pass both.
+     */
+    private void probeStep(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
+        RelayEnd.Probe pr = e.probe;
+        if (!pr.switched()) {
+            startBoth(e, pr.endpoint(), pr.windowMillis(), nowMillis, out);
+            return;
+        }
+        if (e.closed || nowMillis - pr.startMillis() >= pr.windowMillis()) {
+            finishProbe(e, cands, nowMillis, out);
+            return;
+        }
+        if (pr.both()) {
+            Link link = e.peer.link();
+            if (pr.rxAtStart() < 0 && link.at(pr.endpoint())) e.probe = pr.counting(link.rx());
+            out.send(e.peer.gossipAddress(), new Message.Ping());
+        }
+    }
+
     /** Worked if WireGuard still sends to the direct endpoint and something came back there. */
     private void finishProbe(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
-        Link link = e.peer.link();
         RelayEnd.Probe pr = e.probe;
         e.probe = null;
-        if (link.at(pr.endpoint()) && link.rx() > pr.rxAtStart()) {
+        if (pr.worked(e.peer.link())) {
             directAgain(e, pr.endpoint(), cands, nowMillis, out);
             return;
         }
+        if (e.closed) {
+            lost(e, LostWhy.CLOSED, nowMillis, out);
+            return;
+        }
         out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).keepalive(KEEPALIVE_RELAYED).build());
+        // reads may still show our own probe's endpoint for a while: that is no roam of the peer's
+        e.roam = null;
+        e.settledMillis = nowMillis + PROBE_WINDOW_MS;
+        if (!e.initiator) return;
+        if (!pr.both()) {
+            e.bothNext = true; // at the next drive, once WireGuard is back on the relay for the request
+            return;
+        }
         probeLevel.merge(e.peer.key(), 1, Integer::sum);
         e.nextProbeMillis = nowMillis + probeDelay(e.peer);
     }
@@ -368,6 +446,7 @@ final class RelayPaths {
     private boolean roamed(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
         Link link = e.peer.link();
         Optional<InetSocketAddress> ep = link.endpoint();
+        if (nowMillis < e.settledMillis) return false;
         if (ep.isEmpty() || ep.get().equals(e.loopback)) {
             e.roam = null;
             if (ep.isEmpty()) out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).keepalive(KEEPALIVE_RELAYED).build());

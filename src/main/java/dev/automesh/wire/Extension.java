@@ -85,6 +85,19 @@ public sealed interface Extension {
         public int type() { return 0x13; }
     }
 
+    /**
+     * Between the two ends of the relayed session {@code sessionId}, through it: "point WireGuard at
+     * my best direct candidate for {@code windowMillis}, and send" (a probe both ends send in, so that
+     * two filtering NATs let each other's packets in).
+     */
+    record ProbeDirect(long sessionId, int windowMillis) implements Extension {
+        public ProbeDirect {
+            u16(windowMillis, "windowMillis");
+        }
+
+        public int type() { return 0x14; }
+    }
+
     /** Reason codes of {@link RelayRefused}; a receiver keeps codes it does not know as numbers. */
     final class Refusal {
         public static final int OPTED_OUT = 1;

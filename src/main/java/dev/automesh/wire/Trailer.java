@@ -70,6 +70,8 @@ public final class Trailer {
             b.putLong(r.requestId()).put(Extension.key(r.peer())).put((byte) r.reason());
         } else if (e instanceof Extension.RelayClose c) {
             b.putLong(c.sessionId()).put((byte) c.reason());
+        } else if (e instanceof Extension.ProbeDirect d) {
+            b.putLong(d.sessionId()).putShort((short) d.windowMillis());
         } else {
             throw new AssertionError("sealed: " + e);
         }
@@ -149,6 +151,10 @@ public final class Trailer {
                 case 0x13 -> {
                     exactly(v, 9, "RelayClose", at);
                     yield new Extension.RelayClose(v.getLong(), Byte.toUnsignedInt(v.get()));
+                }
+                case 0x14 -> {
+                    exactly(v, 10, "ProbeDirect", at);
+                    yield new Extension.ProbeDirect(v.getLong(), Short.toUnsignedInt(v.getShort()));
                 }
                 default -> null;
             };

@@ -356,19 +356,25 @@ class RelaySimulationTest {
             assertTrue(pub.served.containsKey(id), () -> "session open at " + (now - from) / 1000 + " s" + String.join("\n", log) + trace());
             if (!reachable(a, b)) unreachable++;
         }
-        // only the probes of the direct path (at 30 s, 90 s, 210 s, 2 s each) take the pair off the relay
-        assertTrue(unreachable <= 3 * 2, unreachable + " s unreachable");
+        // only the probes of the direct path (at 30 s, 90 s, 210 s: one-sided, then two-sided, where the
+        // other end is off the relay for the window the initiator asked for) take the pair off the relay
+        long perProbe = (RelayPaths.PROBE_WINDOW_MS + RelayPaths.BOTH_ASKED_MS) / 1000;
+        assertTrue(unreachable <= 3 * perProbe, unreachable + " s unreachable");
         assertTrue(reachable(a, b));
         List<Long> times = serves.stream().filter(e -> e.getValue().sessionId() == id).map(Map.Entry::getKey).toList();
         for (int i = 1; i < times.size(); i++) {
             assertTrue(times.get(i) - times.get(i - 1) < RelayDesk.IDLE_TIMEOUT_S * 1000L, "refresh gap " + times);
         }
         assertTrue(times.get(times.size() - 1) > now - RelayDesk.IDLE_TIMEOUT_S * 1000L, "refreshed lately: " + times);
-        // while relayed, the other end never points WireGuard at a direct address (stale NAT state can expire)
-        assertTrue(other.dev.applied.subList(appliedBefore, other.dev.applied.size()).stream()
+        // while relayed, the other end points WireGuard at a direct address only once per two-sided probe
+        // the initiator asked for (stale NAT state can expire in between)
+        long asked = sent.stream().filter(x -> x.from().equals(initiator.name) && x.to().equals(other.name)
+                && x.ext() instanceof Extension.ProbeDirect).count();
+        long otherDirect = other.dev.applied.subList(appliedBefore, other.dev.applied.size()).stream()
                 .filter(u -> u.publicKey().equals(initiator.key))
-                .allMatch(u -> u.endpoint().map(e -> e.getAddress().isLoopbackAddress()).orElse(true)),
-                other.dev.applied.toString());
+                .filter(u -> u.endpoint().map(e -> !e.getAddress().isLoopbackAddress()).orElse(false)).count();
+        assertEquals(3, asked, String.join("\n", log));
+        assertEquals(asked, otherDirect, other.dev.applied.toString());
         assertTrue(initiator.dev.applied.subList(initiatorBefore, initiator.dev.applied.size()).stream()
                 .anyMatch(u -> u.publicKey().equals(other.key)
                 && u.endpoint().map(e -> !e.getAddress().isLoopbackAddress()).orElse(false)), "the initiator probed the direct path meanwhile");
@@ -437,6 +443,38 @@ class RelaySimulationTest {
         assertEquals(State.CONNECTED, statusOf(a, b).state());
         assertEquals(before, heard.size(), String.join("\n", log.subList(Math.max(0, log.size() - 10), log.size())));
         assertTrue(n("pub").served.isEmpty(), "the relay let the session go");
+        assertTrue(a.proxies.isEmpty() && b.proxies.isEmpty());
+    }
+
+    /**
+     * Address-and-port-dependent filtering on both NATs (as the NAT bed's plain masquerade): a probe
+     * from one end alone is dropped at the other's NAT, so the pair leaves the relay only through a
+     * two-sided probe (ProbeDirect), and then stays direct.
+     */
+    @Test
+    void backToDirectThroughTwoFilteringNatsByATwoSidedProbe() {
+        symmetricBed();
+        Node a = n("a"), b = n("b"), pub = n("pub");
+        start("pub");
+        secondsUntil(() -> reachable(a, b), 15);
+        seconds(2);
+        assertTrue(relayedVia(a, b, pub));
+        seconds(20);
+        a.symmetric = false; // NAT 1 goes back to plain masquerade, still filtering
+        secondsUntil(() -> statusOf(a, b).state() == State.CONNECTED && statusOf(b, a).state() == State.CONNECTED, 400);
+        System.out.println(String.join("\n", log));
+        Node initiator = smaller(a, b) ? a : b;
+        Node other = initiator == a ? b : a;
+        assertTrue(sent.stream().anyMatch(x -> x.from().equals(initiator.name) && x.to().equals(other.name)
+                && x.ext() instanceof Extension.ProbeDirect), "the initiator asked for a two-sided probe");
+        assertEquals(a.face(), b.dev.peers.get(a.key).endpoint);
+        assertEquals(b.face(), a.dev.peers.get(b.key).endpoint);
+        int before = heard.size();
+        seconds(600);
+        assertEquals(State.CONNECTED, statusOf(a, b).state());
+        assertEquals(State.CONNECTED, statusOf(b, a).state());
+        assertEquals(before, heard.size(), String.join("\n", log.subList(Math.max(0, log.size() - 10), log.size())));
+        assertTrue(pub.served.isEmpty(), "the relay let the session go");
         assertTrue(a.proxies.isEmpty() && b.proxies.isEmpty());
     }
 }

@@ -85,6 +85,7 @@ class ExtensionCodecTest {
             "130900887766",                                         // value cut
             "130a0088776655443322110100",                           // RelayClose one byte long
             "130800887766554433221101",                             // RelayClose one byte short (then junk)
+            "140b008877665544332211701700",                         // ProbeDirect one byte long
             "0113000100010000" + "0c" + "6175746f",                 // Capabilities software cut
             "01080001000100006d" + "01ff",                          // software length past the item
             "010800010001006dca01" + "ff",                          // software not UTF-8

@@ -20,6 +20,7 @@ final class ExtensionVectors {
     static final Extension READY = new Extension.RelayReady(REQUEST_ID, SESSION_ID, PEER, 51821, 60);
     static final Extension REFUSED = new Extension.RelayRefused(REQUEST_ID, PEER, Extension.Refusal.NO_TUNNEL_TO_PEER);
     static final Extension CLOSE = new Extension.RelayClose(SESSION_ID, Extension.Closing.IDLE);
+    static final Extension PROBE = new Extension.ProbeDirect(SESSION_ID, 6000);
 
     /** A message, its extensions, and the bincode plaintext with the trailer. */
     record Vector(String name, Message message, List<Extension> extensions, String plaintext) {
@@ -39,6 +40,8 @@ final class ExtensionVectors {
                     "01000000414d58011229000807060504030201ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac83903"),
             new Vector("Pong+RelayClose", new Message.Pong(), List.of(CLOSE),
                     "01000000414d5801130900887766554433221101"),
+            new Vector("Pong+ProbeDirect", new Message.Pong(), List.of(PROBE),
+                    "01000000414d5801140a0088776655443322117017"),
             new Vector("Pong+Capabilities+RelayReady", new Message.Pong(), List.of(CAPS, READY),
                     "01000000414d5801011300010001006dca0c6175746f6d65736820302e3111340008070605040302018877665544332211ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac8396dca3c00"));
 
