@@ -52,15 +52,6 @@ public final class Mesh {
     static final double WORK_BURST = 40;
     /** A Request is answered with every configured key, but with only this many unconfigured ones. */
     static final int ANSWER_MAX_UNKNOWN = 16;
-    /** Peers asked for their table after a start (or after being cut off from every peer): the rest comes by fan-out. */
-    static final int REQUEST_PEERS = 2;
-    /**
-     * How many of our top-ranked peers get a catch-up push from us when they connect. Each node then has
-     * about this many pushers; it needs one it can reach (a wgautomesh node behind a NAT reaches only
-     * the public ones), so twice the fan-out: a node left without a reachable pusher misses what was
-     * gossiped before it connected.
-     */
-    static final int CATCH_UP_PEERS = 2 * GOSSIP_PEERS;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -80,16 +71,7 @@ public final class Mesh {
     private final RelayPaths relays;
     /** The time of the event being handled, for the Ping timing in {@link #stamp}. */
     private long eventMillis;
-    /** Configured peers in fan-out order (xxh3 rank), computed once. */
-    private final List<PeerPath> byRank;
-    private final Outbox outbox;
-    private final Forwarding forwarding;
-    private int requestsSent;
-    /** The peers we are first to gossip to (our top ranks): each catches up from us when it connects. */
-    private final Set<PeerPath> catchUpFor;
-    /** When each table entry last changed, and when each peer was last seen connected. */
-    private final Map<String, Long> changedAtMillis = new HashMap<>();
-    private final Map<PeerPath, Long> upAtMillis = new HashMap<>();
+    private final Spreading spreading;
 
     private boolean deviceSeen;
     private boolean reannouncePending;
@@ -119,10 +101,7 @@ public final class Mesh {
         desk = new RelayDesk(settings.relayWilling(), settings.relayPort(), settings.gossipPort(), random.split(),
                 neighbours, peersByB64::get);
         relays = new RelayPaths(settings.ownKey(), random.split(), neighbours, peersByB64::get, peers.values());
-        byRank = peers.values().stream().sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank())).toList();
-        catchUpFor = Set.copyOf(byRank.subList(0, Math.min(CATCH_UP_PEERS, byRank.size())));
-        outbox = new Outbox(peers.size() + 16);
-        forwarding = new Forwarding(ownB64);
+        spreading = new Spreading(ownB64, peers.values());
     }
 
     /** At start: the saved endpoint table (possibly empty), re-announced on the first device read. */
@@ -338,7 +317,7 @@ public final class Mesh {
     private boolean learn(Merged m, long nowMillis) {
         PeerPath p = peersByB64.get(m.pubkey());
         if (p != null) m.fresher().forEach(p::onGossiped);
-        if (m.changed()) changedAtMillis.put(m.pubkey(), nowMillis);
+        if (m.changed()) spreading.changed(m.pubkey(), nowMillis);
         return m.changed();
     }
 
@@ -394,28 +373,15 @@ public final class Mesh {
         }
     }
 
-    /**
-     * Queues a changed list for up to 10 peers with a handshake in the last 300 s, by xxh3 rank, unless
-     * only its timestamps moved ({@link Forwarding}); asks for a save either way.
-     */
+    /** A changed list goes to our best-ranked live peers unless only its dates moved; a save either way. */
     private void fanOut(String pk, long nowMillis, Out out) {
         out.persist();
-        if (!forwarding.forward(pk, table.endpoints(pk))) return;
-        long nowS = nowMillis / 1000;
-        int sent = 0;
-        for (PeerPath p : byRank) {
-            if (sent == GOSSIP_PEERS) break;
-            Link l = p.link();
-            if (l.handshakeS() > 0 && nowS < l.handshakeS() + GOSSIP_LIVE_S && l.endpoint().isPresent()) {
-                outbox.announce(p.gossipAddress(), pk);
-                sent++;
-            }
-        }
+        spreading.fanOut(pk, table, nowMillis);
     }
 
     /** Ends an event: what the outbox's budgets allow goes out with the event's own actions. */
     private List<Action> finish(Out out, long nowMillis) {
-        outbox.drain(table, nowMillis, out);
+        spreading.drain(table, nowMillis, out);
         return out.actions();
     }
 
@@ -431,10 +397,10 @@ public final class Mesh {
             drive(p, nowMillis, out);
             if (p.connected(nowMillis)) {
                 anyUp = true;
-                if (catchUpFor.contains(p)) upAtMillis.put(p, nowMillis);
+                spreading.sawUp(p, nowMillis);
             }
         }
-        if (!anyUp) requestsSent = 0; // cut off from everyone: whoever comes back first is asked again
+        if (!anyUp) spreading.noneUp();
         desk.drive(nowMillis, out);
     }
 
@@ -451,25 +417,9 @@ public final class Mesh {
         relays.afterDirect(p, cands, nowMillis, out);
     }
 
-    /**
-     * A peer just connected. We ping it: the Pong tells whether it is automesh (its Capabilities) and
-     * times the round trip. We ask the first few for their tables: every peer asking every peer is N²
-     * Announces per node. And we push what changed while it was away, but only to the peers we rank
-     * first (each node has about 20 such pushers): the fan-out went on without it, and a wgautomesh node
-     * never asks after its start.
-     */
+    /** A peer just connected: a Ping (its Pong tells whether it is automesh, and times the round trip), then gossip. */
     private void onConnected(PeerPath p, long nowMillis, Out out) {
         out.send(p.gossipAddress(), new Message.Ping());
-        if (requestsSent < REQUEST_PEERS) {
-            requestsSent++;
-            out.send(p.gossipAddress(), new Message.Request());
-        }
-        if (!catchUpFor.contains(p)) return;
-        // Fan-outs reach peers with a handshake in the last 300 s: it may have missed anything since then.
-        long since = upAtMillis.getOrDefault(p, Long.MIN_VALUE / 2) - GOSSIP_LIVE_S * 1000;
-        changedAtMillis.forEach((pk, at) -> {
-            if (at >= since) outbox.announce(p.gossipAddress(), pk);
-        });
-        upAtMillis.put(p, nowMillis);
+        spreading.onConnected(p, nowMillis, out);
     }
 }

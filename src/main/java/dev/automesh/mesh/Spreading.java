@@ -1,0 +1,101 @@
+package dev.automesh.mesh;
+
+import dev.automesh.wire.Message;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How changes spread through the mesh: the fan-out of a changed list to our 10 best-ranked live peers
+ * (damped by {@link Forwarding}, paced by {@link Outbox}), the few Requests a start needs, and the
+ * catch-up a returning top-ranked peer gets from us. The router tells it what changed and who came up.
+ */
+final class Spreading {
+    /** Peers asked for their table after a start (or after being cut off from every peer): the rest comes by fan-out. */
+    static final int REQUEST_PEERS = 2;
+    /**
+     * How many of our top-ranked peers get a catch-up push from us when they connect. Each node then has
+     * about this many pushers; it needs one it can reach (a wgautomesh node behind a NAT reaches only
+     * the public ones), so twice the fan-out: a node left without a reachable pusher misses what was
+     * gossiped before it connected.
+     */
+    static final int CATCH_UP_PEERS = 2 * Mesh.GOSSIP_PEERS;
+
+    /** Configured peers in fan-out order (xxh3 rank), computed once. */
+    private final List<PeerPath> byRank;
+    private final Outbox outbox;
+    private final Forwarding forwarding;
+    private int requestsSent;
+    /** The peers we are first to gossip to (our top ranks): each catches up from us when it connects. */
+    private final Set<PeerPath> catchUpFor;
+    /** When each table entry last changed, and when each peer was last seen connected. */
+    private final Map<String, Long> changedAtMillis = new HashMap<>();
+    private final Map<PeerPath, Long> upAtMillis = new HashMap<>();
+
+    Spreading(String ownB64, Collection<PeerPath> peers) {
+        byRank = peers.stream().sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank())).toList();
+        catchUpFor = Set.copyOf(byRank.subList(0, Math.min(CATCH_UP_PEERS, byRank.size())));
+        outbox = new Outbox(peers.size() + 16);
+        forwarding = new Forwarding(ownB64);
+    }
+
+    /** A table entry changed now: a returning peer we push to will catch up on it. */
+    void changed(String pk, long nowMillis) {
+        changedAtMillis.put(pk, nowMillis);
+    }
+
+    /**
+     * Queues a changed list for up to 10 peers with a handshake in the last 300 s, by xxh3 rank, unless
+     * only its timestamps moved ({@link Forwarding}).
+     */
+    void fanOut(String pk, GossipTable table, long nowMillis) {
+        if (!forwarding.forward(pk, table.endpoints(pk))) return;
+        long nowS = nowMillis / 1000;
+        int sent = 0;
+        for (PeerPath p : byRank) {
+            if (sent == Mesh.GOSSIP_PEERS) break;
+            Link l = p.link();
+            if (l.handshakeS() > 0 && nowS < l.handshakeS() + Mesh.GOSSIP_LIVE_S && l.endpoint().isPresent()) {
+                outbox.announce(p.gossipAddress(), pk);
+                sent++;
+            }
+        }
+    }
+
+    /** Sends what the outbox's budgets allow now. */
+    void drain(GossipTable table, long nowMillis, Out out) {
+        outbox.drain(table, nowMillis, out);
+    }
+
+    /** After each pass over the peers: who is up now, and whether anyone is. */
+    void sawUp(PeerPath p, long nowMillis) {
+        if (catchUpFor.contains(p)) upAtMillis.put(p, nowMillis);
+    }
+
+    /** Cut off from everyone: whoever comes back first is asked again. */
+    void noneUp() {
+        requestsSent = 0;
+    }
+
+    /**
+     * A peer just connected. We ask the first few for their tables: every peer asking every peer is N²
+     * Announces per node. And we push what changed while it was away, but only to the peers we rank
+     * first (each node has about 20 such pushers): the fan-out went on without it, and a wgautomesh node
+     * never asks after its start.
+     */
+    void onConnected(PeerPath p, long nowMillis, Out out) {
+        if (requestsSent < REQUEST_PEERS) {
+            requestsSent++;
+            out.send(p.gossipAddress(), new Message.Request());
+        }
+        if (!catchUpFor.contains(p)) return;
+        // Fan-outs reach peers with a handshake in the last 300 s: it may have missed anything since then.
+        long since = upAtMillis.getOrDefault(p, Long.MIN_VALUE / 2) - Mesh.GOSSIP_LIVE_S * 1000;
+        changedAtMillis.forEach((pk, at) -> {
+            if (at >= since) outbox.announce(p.gossipAddress(), pk);
+        });
+        upAtMillis.put(p, nowMillis);
+    }
+}
