@@ -33,13 +33,19 @@ class Ipv6LanDiscoveryTest {
                 n.ok("ip", "addr", "add", "fd00:78::" + i++ + "/64", "dev", dev, "nodad");
                 n.ok("ip", "link", "set", dev, "up");
             }
+            // Both ends carry traffic (LOWER_UP) before the listener joins ff05::1 and the sender starts.
+            for (Netns n : List.of(a, b)) {
+                String dev = base + (n == a ? "x" : "y");
+                long until = System.nanoTime() + 10_000_000_000L;
+                while (!n.exec("ip", "link", "show", "dev", dev).out().contains("LOWER_UP") && System.nanoTime() < until) Thread.sleep(20);
+            }
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String cp = System.getProperty("java.class.path");
             Path recvLog = b.dir().resolve("recv.log");
             Path sendLog = a.dir().resolve("send.log");
             Process recv = b.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "listen6", "1666", "30000"), recvLog);
             waitFor(recvLog, "ready", recv);
-            Process send = a.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "send6", "1666", "1500"), sendLog);
+            Process send = a.spawn(List.of(javaBin, "-cp", cp, BroadcastProbe.class.getName(), "send6", "1666", "3000"), sendLog);
             assertTrue(send.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
             String sent = Files.readString(sendLog);
             waitFor(recvLog, "got fd00:78:0:0:0:0:0:1:1666 hello", recv);
