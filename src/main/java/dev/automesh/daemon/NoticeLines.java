@@ -37,6 +37,9 @@ final class NoticeLines {
         String why;
         if (l.reason() instanceof Notice.Lost.Silent s) {
             why = " went silent: nothing received for " + s.quietSeconds() + " s";
+        } else if (l.reason() instanceof Notice.Lost.Unanswered u) {
+            why = " went silent: " + u.doubt().describe() + ", and nothing answered our Ping in " + u.pingedSeconds()
+                    + " s (nothing received for " + u.quietSeconds() + " s)";
         } else if (l.reason() instanceof Notice.Lost.Expired e) {
             why = " disconnected: last handshake " + e.handshakeAgeSeconds() + " s ago";
         } else {

@@ -53,6 +53,10 @@ public final class Mesh {
     private long externalAnnouncedS = Long.MIN_VALUE;
     private long lanNextMillis = Long.MIN_VALUE;
     private int lanSent;
+    /** Where gossip has seen us: a new address there means our network changed. */
+    private final Set<InetSocketAddress> ownSeen = new java.util.LinkedHashSet<>();
+    /** A network change or an own new address noticed while handling gossip: acted on at the next drive. */
+    private boolean networkDoubt;
 
     public Mesh(MeshSettings settings) {
         this.settings = settings;
@@ -129,13 +133,17 @@ public final class Mesh {
     /** Timer, called about once a second: LAN broadcasts, retries. */
     public List<Action> onTick(long nowMillis) {
         Out out = new Out();
+        tick(nowMillis, out);
+        return out.actions();
+    }
+
+    private void tick(long nowMillis, Out out) {
         if (settings.lanDiscovery() && deviceSeen && listenPort > 0 && nowMillis >= lanNextMillis) {
             out.add(new Action.Broadcast(new Message.LanBroadcast(ownB64, listenPort)));
             lanSent++;
             lanNextMillis = nowMillis + (lanSent == 1 ? LAN_REPEAT_MS : LAN_INTERVAL_MS);
         }
         drive(nowMillis, out);
-        return out.actions();
     }
 
     /** DNS result for a configured peer endpoint (resolved off the mesh thread); empty list = failed. */
@@ -167,6 +175,25 @@ public final class Mesh {
         return out.actions();
     }
 
+    /**
+     * Our host's addresses or routes changed (a netlink event, a poll): every path may have changed
+     * with them. Connected peers are pinged (their WireGuard roams to our new address at once, and the
+     * answer proves each path), disconnected ones retry their candidates now, the LAN hears us at once,
+     * and a few connected peers are asked for fresh endpoints.
+     */
+    public List<Action> onNetworkChanged(long nowMillis) {
+        Out out = new Out();
+        if (!deviceSeen) return out.actions();
+        for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
+        if (lanSent > 0) {
+            lanSent = 0;
+            lanNextMillis = nowMillis;
+        }
+        tick(nowMillis, out);
+        gossipTargets(nowMillis).limit(GOSSIP_PEERS).forEach(p -> out.send(p.gossipAddress(), new Message.Request()));
+        return out.actions();
+    }
+
     /** The table to save at persist_file. */
     public Map<String, List<TimedEndpoint>> persistentState() {
         return table.snapshot();
@@ -189,7 +216,16 @@ public final class Mesh {
     private boolean learn(Merged m) {
         PeerPath p = peersByB64.get(m.pubkey());
         if (p != null) m.fresher().forEach(p::onGossiped);
+        if (m.pubkey().equals(ownB64)) m.fresher().forEach(e -> seenOurselves(e.address()));
         return m.changed();
+    }
+
+    /** A peer saw us at an address it had not before: our NAT re-mapped us, or we moved. */
+    private void seenOurselves(InetSocketAddress at) {
+        if (ownSeen.contains(at)) return;
+        if (!ownSeen.isEmpty()) networkDoubt = true;
+        ownSeen.add(at);
+        if (ownSeen.size() > 16) ownSeen.remove(ownSeen.iterator().next());
     }
 
     private void onLanBroadcast(InetSocketAddress from, Message.LanBroadcast b, long nowMillis, Out out) {
@@ -221,15 +257,39 @@ public final class Mesh {
 
     /** Sends a changed list to up to 10 peers with a handshake in the last 300 s, by xxh3 rank; asks for a save. */
     private void fanOut(String pk, long nowMillis, Out out) {
-        long nowS = nowMillis / 1000;
         List<TimedEndpoint> eps = table.endpoints(pk);
-        peers.values().stream()
-                .filter(p -> p.link().handshakeS() > 0 && nowS < p.link().handshakeS() + GOSSIP_LIVE_S
-                        && p.link().endpoint().isPresent())
-                .sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank()))
+        gossipTargets(nowMillis)
                 .limit(GOSSIP_PEERS)
                 .forEach(p -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
         out.persist();
+    }
+
+    /** Peers with a handshake in the last 300 s and an endpoint, by xxh3 rank. */
+    private java.util.stream.Stream<PeerPath> gossipTargets(long nowMillis) {
+        long nowS = nowMillis / 1000;
+        return peers.values().stream()
+                .filter(p -> p.link().handshakeS() > 0 && nowS < p.link().handshakeS() + GOSSIP_LIVE_S
+                        && p.link().endpoint().isPresent())
+                .sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank()));
+    }
+
+    /**
+     * A path just died while nothing else was received lately either: perhaps all our paths did (our
+     * NAT re-mapped us). Up to 10 other connected peers are pinged, those with a configured endpoint
+     * (stable hosts) first: their WireGuard roams to our new address and gossips it, and a dead path
+     * among them is found within seconds instead of at its next keepalive.
+     */
+    private void doubtOthers(long nowMillis, Out out) {
+        if (peers.values().stream().anyMatch(p -> p.isUp() && p.receivedWithin(Liveness.PING_ANSWER_MS * 2, nowMillis))) return;
+        peers.values().stream()
+                .filter(PeerPath::isUp)
+                .sorted(java.util.Comparator.comparing((PeerPath p) -> !p.hasConfigEndpoint())
+                        .thenComparing(PeerPath::rank, Long::compareUnsigned))
+                .limit(GOSSIP_PEERS)
+                .forEach(p -> {
+                    p.suspect(Doubt.OTHER_PATH_LOST);
+                    p.pingIfInDoubt(nowMillis, out);
+                });
     }
 
     /**
@@ -238,6 +298,11 @@ public final class Mesh {
      */
     private void drive(long nowMillis, Out out) {
         if (!deviceSeen) return;
+        if (networkDoubt) {
+            networkDoubt = false;
+            for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
+        }
+        boolean lost = false;
         for (PeerPath p : peers.values()) {
             if (!p.link().present()) continue;
             List<PathCandidate> cands = p.candidates(table, nowMillis);
@@ -246,7 +311,9 @@ public final class Mesh {
                 out.send(p.gossipAddress(), new Message.Request());
                 table.forEach((pk, eps) -> out.send(p.gossipAddress(), new Message.Announce(pk, eps)));
             }
+            lost |= p.justLost();
             p.move(cands, nowMillis, out);
         }
+        if (lost) doubtOthers(nowMillis, out);
     }
 }

@@ -108,6 +108,8 @@ public record MeshStatus(
      * @param endpoint            the endpoint WireGuard uses now (or the one we set, before any read)
      * @param endpointSource      where that endpoint came from
      * @param handshakeAgeSeconds empty when there was never a handshake
+     * @param lastLoss            why and when the path was last judged dead
+     * @param inDoubt             why a Ping is out that the path has not answered yet
      */
     public record Peer(
             String name,
@@ -119,8 +121,19 @@ public record MeshStatus(
             OptionalLong handshakeAgeSeconds,
             List<Candidate> candidates,
             long rxBytes,
-            long txBytes) {
+            long txBytes,
+            Optional<Loss> lastLoss,
+            Optional<Doubt> inDoubt) {
+        public Peer(String name, String pubkey, InetAddress meshAddress, State state, Optional<InetSocketAddress> endpoint,
+                Optional<Source> endpointSource, OptionalLong handshakeAgeSeconds, List<Candidate> candidates, long rxBytes,
+                long txBytes) {
+            this(name, pubkey, meshAddress, state, endpoint, endpointSource, handshakeAgeSeconds, candidates, rxBytes, txBytes,
+                    Optional.empty(), Optional.empty());
+        }
+
         public Peer {
+            Objects.requireNonNull(lastLoss);
+            Objects.requireNonNull(inDoubt);
             Objects.requireNonNull(name);
             Objects.requireNonNull(pubkey);
             Objects.requireNonNull(meshAddress);
@@ -129,6 +142,13 @@ public record MeshStatus(
             Objects.requireNonNull(endpointSource);
             Objects.requireNonNull(handshakeAgeSeconds);
             candidates = List.copyOf(candidates);
+        }
+    }
+
+    /** A path judged dead: why (the notice's reason), at unix seconds. */
+    public record Loss(Action.Notice.Lost.Reason reason, long atUnixSeconds) {
+        public Loss {
+            Objects.requireNonNull(reason);
         }
     }
 
