@@ -52,7 +52,10 @@ final class Liveness {
         long quiet = nowMillis - link.rxChangedMillis();
         if (link.dataSinceRx() && nowMillis - link.txSinceRxMillis() >= DOUBT_MS) return Optional.of(Doubt.DATA_UNANSWERED);
         if (link.rxStreak() >= BUSY_STREAK && quiet >= DOUBT_MS) return Optional.of(Doubt.WENT_QUIET);
-        if (link.rxGapMillis() <= KEEPALIVE_GAP_MS && link.txSinceRxMillis() != 0 && quiet >= KEEPALIVE_QUIET_MS) {
+        // The rhythm must be the peer's own: a Pong to our Ping 30 s before a keepalive is no rhythm.
+        boolean rhythm = link.rxGapMillis() <= KEEPALIVE_GAP_MS
+                && (probe == null || probe.atMillis() < link.rxChangedMillis() - link.rxGapMillis() - PING_ANSWER_MS);
+        if (rhythm && link.txSinceRxMillis() != 0 && quiet >= KEEPALIVE_QUIET_MS) {
             return Optional.of(Doubt.KEEPALIVES_STOPPED);
         }
         return Optional.empty();
