@@ -75,6 +75,7 @@ public record StatusReport(
      *
      * @param state    connected, probing, no candidates, LAN (connected at a LAN address)
      * @param source   where the endpoint in use came from: config, gossip from X, LAN broadcast, state file, UPnP
+     * @param lastLoss why the path was last judged dead (with how long ago)
      */
     public record Peer(
             String name,
@@ -86,8 +87,19 @@ public record StatusReport(
             Optional<Long> handshakeSecondsAgo,
             List<Candidate> candidates,
             long rxBytes,
-            long txBytes) {
+            long txBytes,
+            Optional<String> lastLoss,
+            Optional<Long> lastLossSecondsAgo) {
+        public Peer(String name, String publicKey, String address, String state, Optional<String> endpoint,
+                Optional<String> source, Optional<Long> handshakeSecondsAgo, List<Candidate> candidates, long rxBytes,
+                long txBytes) {
+            this(name, publicKey, address, state, endpoint, source, handshakeSecondsAgo, candidates, rxBytes, txBytes,
+                    Optional.empty(), Optional.empty());
+        }
+
         public Peer {
+            Objects.requireNonNull(lastLoss);
+            Objects.requireNonNull(lastLossSecondsAgo);
             Objects.requireNonNull(name);
             Objects.requireNonNull(publicKey);
             Objects.requireNonNull(address);

@@ -34,7 +34,8 @@ final class StatusReports {
             peers.add(new StatusReport.Peer(p.name(), p.pubkey(), p.meshAddress().getHostAddress(), p.state().label(),
                     p.endpoint().map(HostPort::format), p.endpointSource().map(MeshStatus.Source::toString),
                     p.handshakeAgeSeconds().isPresent() ? Optional.of(p.handshakeAgeSeconds().getAsLong()) : Optional.empty(),
-                    cands, p.rxBytes(), p.txBytes()));
+                    cands, p.rxBytes(), p.txBytes(), p.lastLoss().map(l -> NoticeLines.reason(l.reason())),
+                    p.lastLoss().map(l -> Math.max(0, now / 1000 - l.atUnixSeconds()))));
         }
         Counters.Snapshot c = agent.counters();
         MeshStatus.Counters m = mesh.counters();
