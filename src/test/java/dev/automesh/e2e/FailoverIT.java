@@ -53,13 +53,17 @@ class FailoverIT {
         return sb.toString();
     }
 
-    /** NAT 2 maps b to ports from {@code from} on and forgets every mapping it had. */
-    private void remapNat2(int from) {
-        t.nat2.ok("nft", "flush", "chain", "ip", "nat", "postrouting");
-        t.nat2.ok("nft", "add", "rule", "ip", "nat", "postrouting", "oifname", "wan0", "meta", "l4proto", "udp", "masquerade",
+    /** The NAT maps its hosts to ports from {@code from} on and forgets every mapping it had. */
+    private static void remap(dev.automesh.testbed.Netns nat, int from) {
+        nat.ok("nft", "flush", "chain", "ip", "nat", "postrouting");
+        nat.ok("nft", "add", "rule", "ip", "nat", "postrouting", "oifname", "wan0", "meta", "l4proto", "udp", "masquerade",
                 "to", ":" + from + "-" + (from + 99));
-        t.nat2.ok("nft", "add", "rule", "ip", "nat", "postrouting", "oifname", "wan0", "masquerade");
-        t.nat2.exec("conntrack", "-F");
+        nat.ok("nft", "add", "rule", "ip", "nat", "postrouting", "oifname", "wan0", "masquerade");
+        nat.exec("conntrack", "-F");
+    }
+
+    private void remapNat2(int from) {
+        remap(t.nat2, from);
     }
 
     private static boolean sendsTo(Host from, Host to, String prefix) {
@@ -77,6 +81,16 @@ class FailoverIT {
         String fresh = NatTopology.NAT2_WAN + ":400";
         boolean ok = Converge.await(TIMEOUT_MS, () -> sendsTo(t.pub, t.b, fresh) && sendsTo(t.a, t.b, fresh) && pings(t.a, t.b));
         assertTrue(ok, "a and pub reach b at its new port" + diagnostics());
+    }
+
+    @Test
+    void bothNatsRemappingAtOnceAreFollowed() {
+        remap(t.nat1, 41000);
+        remapNat2(42000);
+        String freshA = NatTopology.NAT1_WAN + ":410", freshB = NatTopology.NAT2_WAN + ":420";
+        boolean ok = Converge.await(TIMEOUT_MS, () -> sendsTo(t.a, t.b, freshB) && sendsTo(t.b, t.a, freshA)
+                && sendsTo(t.pub, t.a, freshA) && sendsTo(t.pub, t.b, freshB) && pings(t.a, t.b) && pings(t.b, t.a));
+        assertTrue(ok, "a and b reach each other at their new ports" + diagnostics());
     }
 
     @Test
