@@ -70,14 +70,18 @@ final class Liveness {
         return probe != null && probe.atMillis() > link.rxChangedMillis();
     }
 
-    /** Our Ping went unanswered: the path is dead (typically a NAT mapping changed). */
-    boolean silent(Link link, long nowMillis) {
-        return waiting(link) && nowMillis - probe.atMillis() >= PING_ANSWER_MS;
+    /**
+     * Our Ping went unanswered: the path is dead (typically a NAT mapping changed).
+     *
+     * @param readMillis when the device was last read: a read that is late proves nothing
+     */
+    boolean silent(Link link, long readMillis) {
+        return waiting(link) && readMillis - probe.atMillis() >= PING_ANSWER_MS;
     }
 
     /** The path was just judged dead; remembers why, for status. */
-    Optional<Verdict> judgedDead(Link link, long nowMillis) {
-        if (!silent(link, nowMillis)) return Optional.empty();
+    Optional<Verdict> judgedDead(Link link, long readMillis, long nowMillis) {
+        if (!silent(link, readMillis)) return Optional.empty();
         lastVerdict = new Verdict(probe.why(), probe.atMillis(), nowMillis, nowMillis / 1000);
         return Optional.of(lastVerdict);
     }

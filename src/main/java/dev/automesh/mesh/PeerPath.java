@@ -70,6 +70,8 @@ final class PeerPath {
     /** The last judge() turned a connected path into a lost one. */
     private boolean justLost;
     private MeshStatus.Loss lastLoss;
+    /** When the device was last read: silence is judged by what was read, so a stuck read is no silence. */
+    private long readMillis;
     private int keepalive = -1;
     private State state;
     private Current current;
@@ -116,6 +118,7 @@ final class PeerPath {
         }
         WgPeer w = seen.get();
         link = link.read(w, nowMillis);
+        readMillis = nowMillis;
         if (!w.allowedIps().equals(allowedIps)) configureAllowedIps(out);
     }
 
@@ -239,7 +242,7 @@ final class PeerPath {
     private Notice.Lost.Reason lossReason(long nowMillis) {
         long quietS = (nowMillis - link.rxChangedMillis()) / 1000;
         if (link.live(nowMillis)) {
-            return liveness.judgedDead(link, nowMillis)
+            return liveness.judgedDead(link, readMillis, nowMillis)
                     .<Notice.Lost.Reason>map(v -> new Notice.Lost.Unanswered(v.why(), quietS, (nowMillis - v.pingedAtMillis()) / 1000))
                     .orElse(new Notice.Lost.Silent(quietS));
         }
@@ -380,7 +383,7 @@ final class PeerPath {
 
     /** A Ping made in doubt went unanswered: the path is dead (a NAT remap), whatever the session's age. */
     private boolean silent(long nowMillis) {
-        return liveness.silent(link, nowMillis);
+        return liveness.silent(link, Math.min(nowMillis, readMillis));
     }
 
     private State stateOf(List<PathCandidate> cands, long nowMillis) {

@@ -1,5 +1,6 @@
 package dev.automesh.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.automesh.testbed.AgentProcess;
@@ -96,6 +97,7 @@ class FailoverIT {
     @Test
     void anAddressChangeOnTheAgentsOwnHostIsNoticedAndAnnouncedAtOnce() {
         // b gets a second address on its LAN interface: the netlink monitor reports it, the agent acts.
+        assertFalse(agentOf(t.b).log().contains("network of this host changed"), "nothing changed yet" + diagnostics());
         t.b.ns.ok("ip", "addr", "add", "192.168.2.77/24", "dev", "eth0");
         boolean noticed = Converge.await(TIMEOUT_MS, () -> agentOf(t.b).log().contains("network of this host changed"));
         assertTrue(noticed, "b's agent noticed" + diagnostics());
