@@ -50,7 +50,9 @@ public final class StatusFormat {
                     .fieldOrNull("handshake_seconds_ago", p.handshakeSecondsAgo())
                     .fieldOrNull("relayed_via", p.relayedVia())
                     .field("rx_bytes", p.rxBytes())
-                    .field("tx_bytes", p.txBytes());
+                    .field("tx_bytes", p.txBytes())
+                    .fieldOrNull("last_loss", p.lastLoss())
+                    .fieldOrNull("last_loss_seconds_ago", p.lastLossSecondsAgo());
             j.key("candidates").beginArray();
             for (StatusReport.Candidate cand : p.candidates()) {
                 j.begin().field("endpoint", cand.endpoint()).field("source", cand.source())
@@ -133,6 +135,9 @@ public final class StatusFormat {
             sb.append(String.format("%-12s %-15s %-17s %-28s %-24s %-10s %s/%s%n", p.name(), p.address(), p.state(),
                     p.endpoint().orElse("-"), p.source().orElse("-"), age(p.handshakeSecondsAgo()), bytes(p.rxBytes()),
                     bytes(p.txBytes())));
+            if (p.lastLoss().isPresent()) {
+                sb.append("    last judged dead ").append(age(p.lastLossSecondsAgo())).append(": ").append(p.lastLoss().get()).append('\n');
+            }
             if (!p.connected()) {
                 for (StatusReport.Candidate cand : p.candidates()) {
                     sb.append(String.format("    candidate %-28s from %-24s tried %s%n", cand.endpoint(), cand.source(),

@@ -183,6 +183,7 @@ public record StatusReport(
      * @param state    connected, probing, no candidates, LAN (connected at a LAN address), "relayed via NAME"
      * @param relayedVia the relay's name while the peer is reached through one
      * @param source   where the endpoint in use came from: config, gossip from X, LAN broadcast, state file, UPnP
+     * @param lastLoss why the path was last judged dead (with how long ago)
      */
     public record Peer(
             String name,
@@ -195,7 +196,17 @@ public record StatusReport(
             List<Candidate> candidates,
             long rxBytes,
             long txBytes,
-            Optional<String> relayedVia) {
+            Optional<String> relayedVia,
+            Optional<String> lastLoss,
+            Optional<Long> lastLossSecondsAgo) {
+        /** Relayed or not, no loss on record. */
+        public Peer(String name, String publicKey, String address, String state, Optional<String> endpoint,
+                    Optional<String> source, Optional<Long> handshakeSecondsAgo, List<Candidate> candidates, long rxBytes,
+                    long txBytes, Optional<String> relayedVia) {
+            this(name, publicKey, address, state, endpoint, source, handshakeSecondsAgo, candidates, rxBytes, txBytes,
+                    relayedVia, Optional.empty(), Optional.empty());
+        }
+
         /** Not relayed. */
         public Peer(String name, String publicKey, String address, String state, Optional<String> endpoint,
                     Optional<String> source, Optional<Long> handshakeSecondsAgo, List<Candidate> candidates, long rxBytes,
@@ -206,6 +217,8 @@ public record StatusReport(
 
         public Peer {
             Objects.requireNonNull(relayedVia);
+            Objects.requireNonNull(lastLoss);
+            Objects.requireNonNull(lastLossSecondsAgo);
             Objects.requireNonNull(name);
             Objects.requireNonNull(publicKey);
             Objects.requireNonNull(address);

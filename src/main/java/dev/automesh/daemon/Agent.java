@@ -6,6 +6,7 @@ import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.Mesh;
 import dev.automesh.mesh.MeshSettings;
 import dev.automesh.net.GossipChannel;
+import dev.automesh.net.NetworkMonitor;
 import dev.automesh.store.EndpointStore;
 import dev.automesh.wg.WgDevice;
 import dev.automesh.wg.WireGuardException;
@@ -155,6 +156,7 @@ public final class Agent {
         RelayPlane relay;
         WgWorker wg;
         EndpointResolver dns;
+        NetworkMonitor netmon;
 
         Parts(InterfaceWait.Ready ready) {
             this.ready = ready;
@@ -167,6 +169,7 @@ public final class Agent {
         public void close() {
             stopping = true;
             if (dns != null) dns.close();
+            if (netmon != null) netmon.close();
             persistExec.shutdownNow();
             addOns.shutdownNow();
             if (wg != null) wg.close();
@@ -214,6 +217,7 @@ public final class Agent {
         p.dns = new EndpointResolver(config.peers(), p.ownKey,
                 (key, addrs) -> p.loop.execute(() -> driver.onResolved(key, addrs)));
         p.dns.start();
+        p.netmon = watchNetwork(config.interfaceName(), what -> p.loop.execute(() -> driver.onNetworkChanged(what)));
         log.info("automesh running on {} ({}): public key {}, WireGuard port {}, gossip port {}, relay {}, {} peer(s){}",
                 config.interfaceName(), p.ready.wireGuard().kind(), p.ownKey, first.listenPort(),
                 p.gossip.transport().localAddress().getPort(), p.relay.brief(), config.peers().size(),
@@ -230,6 +234,24 @@ public final class Agent {
         finalSave(p, driver);
         p.addOns.close(SERVICES_CLOSE_MILLIS);
         return ExitCode.OK;
+    }
+
+    /** Address and route changes of this host, noticed at once; without them the peers' gossip tells us later. */
+    private NetworkMonitor watchNetwork(String wgInterface, java.util.function.Consumer<String> onChange) {
+        int wgIndex = 0;
+        try {
+            java.net.NetworkInterface ni = java.net.NetworkInterface.getByName(wgInterface);
+            if (ni != null) wgIndex = ni.getIndex();
+        } catch (java.net.SocketException e) {
+            // not fatal: its own events are then reported too, which only costs a few Pings
+        }
+        try {
+            return NetworkMonitor.start(wgIndex, onChange);
+        } catch (IOException | UnsatisfiedLinkError e) {
+            log.warn("cannot watch this host's addresses and routes ({}); a change of network is noticed through the peers only",
+                    e.getMessage());
+            return null;
+        }
     }
 
     /** Save first at shutdown: it matters most and is fast. Add-ons close after, time-bounded. */

@@ -197,6 +197,13 @@ final class MeshDriver implements WgWorker.Listener {
         if (!stopping) guarded("dns", () -> execute(mesh.onResolved(peer, addresses, clock.getAsLong())));
     }
 
+    /** This host's addresses or routes changed (the netlink monitor): every path may have changed. */
+    void onNetworkChanged(String what) {
+        if (stopping) return;
+        log.info("network of this host changed ({}): pinging peers, telling the LAN, asking for fresh endpoints", what);
+        guarded("network", () -> execute(mesh.onNetworkChanged(clock.getAsLong())));
+    }
+
     void onExternalEndpoint(Optional<InetSocketAddress> endpoint) {
         if (stopping) return;
         // Repeats too: the mesh re-announces an unchanged endpoint when it gets old.

@@ -42,15 +42,20 @@ final class NoticeLines {
     }
 
     private static String lost(Notice.Lost l) {
-        String why;
-        if (l.reason() instanceof Notice.Lost.Silent s) {
-            why = " went silent: nothing received for " + s.quietSeconds() + " s";
-        } else if (l.reason() instanceof Notice.Lost.Expired e) {
-            why = " disconnected: last handshake " + e.handshakeAgeSeconds() + " s ago";
-        } else {
-            why = " disconnected: WireGuard has no session with it (interface recreated?)";
+        return l.peer() + " " + reason(l.reason()) + "; probing " + l.candidates() + " candidate endpoints";
+    }
+
+    /** Why a path was judged dead, in words (also for status). */
+    static String reason(Notice.Lost.Reason r) {
+        if (r instanceof Notice.Lost.Silent s) {
+            return "went silent: nothing received for " + s.quietSeconds() + " s";
+        } else if (r instanceof Notice.Lost.Unanswered u) {
+            return "went silent: " + u.doubt().describe() + ", and nothing answered our Ping in " + u.pingedSeconds()
+                    + " s (nothing received for " + u.quietSeconds() + " s)";
+        } else if (r instanceof Notice.Lost.Expired e) {
+            return "disconnected: last handshake " + e.handshakeAgeSeconds() + " s ago";
         }
-        return l.peer() + why + "; probing " + l.candidates() + " candidate endpoints";
+        return "disconnected: WireGuard has no session with it (interface recreated?)";
     }
 
     private static String relayLost(Notice.RelayLost l) {

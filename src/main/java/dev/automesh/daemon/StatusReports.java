@@ -50,7 +50,9 @@ final class StatusReports {
             peers.add(new StatusReport.Peer(p.name(), p.pubkey(), p.meshAddress().getHostAddress(), state,
                     p.endpoint().map(HostPort::format), p.endpointSource().map(MeshStatus.Source::toString),
                     p.handshakeAgeSeconds().isPresent() ? Optional.of(p.handshakeAgeSeconds().getAsLong()) : Optional.empty(),
-                    cands, p.rxBytes(), p.txBytes(), relayedVia(p)));
+                    cands, p.rxBytes(), p.txBytes(), relayedVia(p),
+                    p.lastLoss().map(l -> NoticeLines.reason(l.reason())),
+                    p.lastLoss().map(l -> Math.max(0, now / 1000 - l.atUnixSeconds()))));
         }
         Counters.Snapshot c = agent.counters();
         MeshStatus.Counters m = mesh.counters();

@@ -120,6 +120,18 @@ public sealed interface Action {
             /** The session is still valid, but nothing was received for this long (or a Ping went unanswered). */
             public record Silent(long quietSeconds) implements Reason {}
 
+            /**
+             * A Ping sent because the path was in doubt went unanswered.
+             *
+             * @param quietSeconds  nothing received for this long
+             * @param pingedSeconds the Ping went out this long ago
+             */
+            public record Unanswered(Doubt doubt, long quietSeconds, long pingedSeconds) implements Reason {
+                public Unanswered {
+                    Objects.requireNonNull(doubt);
+                }
+            }
+
             /** WireGuard has no session with it at all (the interface was recreated?). */
             public record NoSession() implements Reason {}
 

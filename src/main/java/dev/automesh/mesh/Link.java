@@ -13,32 +13,56 @@ import java.util.Optional;
  * @param handshakeS      its last handshake, unix seconds (0: none)
  * @param rxChangedMillis when received bytes last grew (or the first read)
  * @param roamedAtS       when WireGuard moved to the current endpoint without a new handshake (0: it did not)
+ * @param rxGapMillis     the time between the last two reads that saw rx grow (Long.MAX_VALUE: unknown)
+ * @param rxStreak        how many reads in a row, up to the last rx growth, saw rx grow about every second
+ * @param txSinceRxMillis the first read since rx last grew that saw tx grow (0: none)
+ * @param dataSinceRx     something else than a lone keepalive was sent since rx last grew: data, which
+ *                        the peer's WireGuard answers within 10 s at the latest, or a handshake initiation
  */
 record Link(boolean present, Optional<InetSocketAddress> endpoint, long handshakeS, long rx, long tx,
-        long rxChangedMillis, long roamedAtS) {
-    static final Link NONE = new Link(false, Optional.empty(), 0, 0, 0, 0, 0);
+        long rxChangedMillis, long roamedAtS, long rxGapMillis, int rxStreak, long txSinceRxMillis, boolean dataSinceRx) {
+    static final Link NONE = new Link(false, Optional.empty(), 0, 0, 0, 0, 0, Long.MAX_VALUE, 0, 0, false);
+    /** A WireGuard keepalive on the wire: a 16-byte transport header and a 16-byte tag, no payload. */
+    static final long KEEPALIVE_BYTES = 32;
 
     Link {
         Objects.requireNonNull(endpoint);
     }
 
     Link read(WgPeer w, long nowMillis) {
-        long rxChanged = w.rxBytes() != rx || rxChangedMillis == 0 ? nowMillis : rxChangedMillis;
         long roamed = roamedAtS;
         if (w.lastHandshakeEpochSeconds() != handshakeS) {
             roamed = 0;
         } else if (endpoint.isPresent() && !w.endpoint().equals(endpoint)) {
             roamed = nowMillis / 1000; // WireGuard followed the peer to a new address, just now
         }
-        return new Link(true, w.endpoint(), w.lastHandshakeEpochSeconds(), w.rxBytes(), w.txBytes(), rxChanged, roamed);
+        long rxChanged = rxChangedMillis, gap = rxGapMillis, txSince = txSinceRxMillis;
+        int streak = rxStreak;
+        boolean data = dataSinceRx;
+        long txDelta = w.txBytes() - tx;
+        if (rxChangedMillis == 0) {
+            rxChanged = nowMillis;
+        } else if (w.rxBytes() != rx) {
+            gap = nowMillis - rxChangedMillis;
+            streak = gap <= Liveness.BUSY_GAP_MS ? Math.min(streak + 1, 1_000) : 1;
+            rxChanged = nowMillis;
+            txSince = 0;
+            data = false;
+        } else if (txDelta > 0) {
+            if (txSince == 0) txSince = nowMillis;
+            // One read sees at most one persistent keepalive: anything else is traffic that gets an answer.
+            data |= txDelta != KEEPALIVE_BYTES;
+        }
+        return new Link(true, w.endpoint(), w.lastHandshakeEpochSeconds(), w.rxBytes(), w.txBytes(), rxChanged, roamed,
+                gap, streak, txSince, data);
     }
 
     /** Removed behind our back (or the interface was recreated): no session, no endpoint. */
     Link gone() {
-        return new Link(false, Optional.empty(), 0, rx, tx, rxChangedMillis, roamedAtS);
+        return new Link(false, Optional.empty(), 0, rx, tx, rxChangedMillis, roamedAtS, Long.MAX_VALUE, 0, 0, false);
     }
 
-    /** A session WireGuard still accepts. */
+    /** A session WireGuard still accepts, or re-keys on its next packet. */
     boolean live(long nowMillis) {
         return handshakeS > 0 && nowMillis / 1000 - handshakeS < PeerPath.CONNECTED_S;
     }

@@ -52,6 +52,7 @@ public final class Mesh {
     static final double WORK_BURST = 40;
     /** A Request is answered with every configured key, but with only this many unconfigured ones. */
     static final int ANSWER_MAX_UNKNOWN = 16;
+    static final long OWN_DOUBT_EVERY_MS = 10_000;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -80,6 +81,11 @@ public final class Mesh {
     private long externalAnnouncedS = Long.MIN_VALUE;
     private long lanNextMillis = Long.MIN_VALUE;
     private int lanSent;
+    /** Where gossip has seen us: a new address there means our network changed. */
+    private final Set<InetSocketAddress> ownSeen = new java.util.LinkedHashSet<>();
+    /** A network change or an own new address noticed while handling gossip: acted on at the next drive. */
+    private boolean networkDoubt;
+    private long ownDoubtMillis = Long.MIN_VALUE / 2;
 
     public Mesh(MeshSettings settings) {
         this.settings = settings;
@@ -146,6 +152,7 @@ public final class Mesh {
                     fanOut(m.pubkey(), nowMillis, out);
                     PeerPath about = peersByB64.get(m.pubkey());
                     if (about != null) drive(about, nowMillis, out); // if disconnected, it tries what it just learned, now
+                    if (networkDoubt) drive(nowMillis, out); // seen at a new address: our paths prove themselves now
                 } else {
                     fanOutPending.add(m.pubkey()); // and the peer tries it on the next tick
                 }
@@ -197,6 +204,11 @@ public final class Mesh {
     /** Timer, called about once a second: LAN broadcasts, retries. */
     public List<Action> onTick(long nowMillis) {
         Out out = out(nowMillis);
+        tick(nowMillis, out);
+        return finish(out, nowMillis);
+    }
+
+    private void tick(long nowMillis, Out out) {
         if (settings.lanDiscovery() && deviceSeen && listenPort > 0 && nowMillis >= lanNextMillis) {
             out.add(new Action.Broadcast(new Message.LanBroadcast(ownB64, listenPort)));
             lanSent++;
@@ -209,7 +221,6 @@ public final class Mesh {
         }
         // Every tick, even right after a device read: a relayed path's probe windows are timed by it.
         drive(nowMillis, out);
-        return finish(out, nowMillis);
     }
 
     /** DNS result for a configured peer endpoint (resolved off the mesh thread); empty list = failed. */
@@ -238,6 +249,26 @@ public final class Mesh {
         } else {
             external = Optional.empty(); // the protocol has no retraction: the entry ages out of the top 5
         }
+        return finish(out, nowMillis);
+    }
+
+    /**
+     * Our host's addresses or routes changed (a netlink event, a poll): every path may have changed
+     * with them. Connected peers are pinged (their WireGuard roams to our new address at once, and the
+     * answer proves each path), disconnected ones retry their candidates now, the LAN hears us at once,
+     * and a few connected peers are asked for fresh endpoints.
+     */
+    public List<Action> onNetworkChanged(long nowMillis) {
+        Out out = out(nowMillis);
+        if (!deviceSeen) return finish(out, nowMillis);
+        for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
+        if (lanSent > 0) {
+            lanSent = 0;
+            lanNextMillis = nowMillis;
+        }
+        tick(nowMillis, out);
+        // A few, as at a start: each answer is a whole table.
+        gossipTargets(nowMillis).limit(Spreading.REQUEST_PEERS).forEach(p -> out.send(p.gossipAddress(), new Message.Request()));
         return finish(out, nowMillis);
     }
 
@@ -318,7 +349,20 @@ public final class Mesh {
         PeerPath p = peersByB64.get(m.pubkey());
         if (p != null) m.fresher().forEach(p::onGossiped);
         if (m.changed()) spreading.changed(m.pubkey(), nowMillis);
+        if (m.pubkey().equals(ownB64)) m.fresher().forEach(e -> seenOurselves(e.address(), nowMillis));
         return m.changed();
+    }
+
+    /** A peer saw us at an address it had not before: our NAT re-mapped us, or we moved. */
+    private void seenOurselves(InetSocketAddress at, long nowMillis) {
+        if (ownSeen.contains(at)) return;
+        // At most every 10 s: a lying peer announcing us at ever new addresses must not make us ping everyone.
+        if (!ownSeen.isEmpty() && nowMillis - ownDoubtMillis >= OWN_DOUBT_EVERY_MS) {
+            networkDoubt = true;
+            ownDoubtMillis = nowMillis;
+        }
+        ownSeen.add(at);
+        if (ownSeen.size() > 16) ownSeen.remove(ownSeen.iterator().next());
     }
 
     private void onLanBroadcast(InetSocketAddress from, Message.LanBroadcast b, long nowMillis, Out out) {
@@ -385,6 +429,34 @@ public final class Mesh {
         return out.actions();
     }
 
+    /** Peers with a handshake in the last 300 s and an endpoint, by xxh3 rank. */
+    private java.util.stream.Stream<PeerPath> gossipTargets(long nowMillis) {
+        long nowS = nowMillis / 1000;
+        return peers.values().stream()
+                .filter(p -> p.link().handshakeS() > 0 && nowS < p.link().handshakeS() + GOSSIP_LIVE_S
+                        && p.link().endpoint().isPresent())
+                .sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank()));
+    }
+
+    /**
+     * A path just died while nothing else was received lately either: perhaps all our paths did (our
+     * NAT re-mapped us). Up to 10 other connected peers are pinged, those with a configured endpoint
+     * (stable hosts) first: their WireGuard roams to our new address and gossips it, and a dead path
+     * among them is found within seconds instead of at its next keepalive.
+     */
+    private void doubtOthers(long nowMillis, Out out) {
+        if (peers.values().stream().anyMatch(p -> p.isUp() && p.receivedWithin(Liveness.PING_ANSWER_MS * 2, nowMillis))) return;
+        peers.values().stream()
+                .filter(PeerPath::isUp)
+                .sorted(java.util.Comparator.comparing((PeerPath p) -> !p.hasConfigEndpoint())
+                        .thenComparing(PeerPath::rank, Long::compareUnsigned))
+                .limit(GOSSIP_PEERS)
+                .forEach(p -> {
+                    p.suspect(Doubt.OTHER_PATH_LOST);
+                    p.pingIfInDoubt(nowMillis, out);
+                });
+    }
+
     /**
      * Moves every peer along, with its candidates computed once: its state and notice, a Request when
      * it just connected, then its next step; then the relay sessions we serve. Nothing happens before
@@ -392,15 +464,22 @@ public final class Mesh {
      */
     private void drive(long nowMillis, Out out) {
         if (!deviceSeen) return;
+        if (networkDoubt) {
+            networkDoubt = false;
+            for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
+        }
         boolean anyUp = false;
+        boolean lost = false;
         for (PeerPath p : peers.values()) {
             drive(p, nowMillis, out);
             if (p.connected(nowMillis)) {
                 anyUp = true;
                 spreading.sawUp(p, nowMillis);
             }
+            lost |= p.justLost();
         }
         if (!anyUp) spreading.noneUp();
+        if (lost) doubtOthers(nowMillis, out);
         desk.drive(nowMillis, out);
     }
 

@@ -150,6 +150,8 @@ public record MeshStatus(
      * @param relayedVia          the relay's name while RELAYED (the endpoint is then a loopback address)
      * @param relayNote           what the relay logic is doing for a peer without a direct path, e.g.
      *                            "no relay available", "asking pub to relay"
+     * @param lastLoss            why and when the path was last judged dead
+     * @param inDoubt             why a Ping is out that the path has not answered yet
      */
     public record Peer(
             String name,
@@ -163,7 +165,16 @@ public record MeshStatus(
             long rxBytes,
             long txBytes,
             Optional<String> relayedVia,
-            Optional<String> relayNote) {
+            Optional<String> relayNote,
+            Optional<Loss> lastLoss,
+            Optional<Doubt> inDoubt) {
+        public Peer(String name, String pubkey, InetAddress meshAddress, State state, Optional<InetSocketAddress> endpoint,
+                Optional<Source> endpointSource, OptionalLong handshakeAgeSeconds, List<Candidate> candidates,
+                long rxBytes, long txBytes, Optional<String> relayedVia, Optional<String> relayNote) {
+            this(name, pubkey, meshAddress, state, endpoint, endpointSource, handshakeAgeSeconds, candidates, rxBytes,
+                    txBytes, relayedVia, relayNote, Optional.empty(), Optional.empty());
+        }
+
         public Peer(String name, String pubkey, InetAddress meshAddress, State state, Optional<InetSocketAddress> endpoint,
                 Optional<Source> endpointSource, OptionalLong handshakeAgeSeconds, List<Candidate> candidates,
                 long rxBytes, long txBytes, Optional<String> relayedVia) {
@@ -181,10 +192,12 @@ public record MeshStatus(
         /** The same peer as the relay logic sees it. */
         Peer withRelay(State s, Optional<InetSocketAddress> ep, Optional<String> via, Optional<String> note) {
             return new Peer(name, pubkey, meshAddress, s, ep, via.isPresent() ? Optional.empty() : endpointSource,
-                    handshakeAgeSeconds, candidates, rxBytes, txBytes, via, note);
+                    handshakeAgeSeconds, candidates, rxBytes, txBytes, via, note, lastLoss, inDoubt);
         }
 
         public Peer {
+            Objects.requireNonNull(lastLoss);
+            Objects.requireNonNull(inDoubt);
             Objects.requireNonNull(name);
             Objects.requireNonNull(pubkey);
             Objects.requireNonNull(meshAddress);
@@ -195,6 +208,13 @@ public record MeshStatus(
             candidates = List.copyOf(candidates);
             Objects.requireNonNull(relayedVia);
             Objects.requireNonNull(relayNote);
+        }
+    }
+
+    /** A path judged dead: why (the notice's reason), at unix seconds. */
+    public record Loss(Action.Notice.Lost.Reason reason, long atUnixSeconds) {
+        public Loss {
+            Objects.requireNonNull(reason);
         }
     }
 

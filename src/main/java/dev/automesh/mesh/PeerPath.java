@@ -29,24 +29,13 @@ import java.util.OptionalLong;
  */
 final class PeerPath {
     /**
-     * "Connected" = a handshake within 180 s. WireGuard re-handshakes every 120 s on a session that
-     * carries traffic (our keepalives guarantee some) and refuses a session's keys after 180 s
-     * (REJECT_AFTER_TIME): an older handshake means nothing can flow, so probing may start then,
-     * two minutes before wgautomesh's 300 s would notice.
+     * "Connected" = a handshake within 215 s. WireGuard refuses a session's keys after 180 s
+     * (REJECT_AFTER_TIME) and re-keys on the next packet; on an idle link that packet is the next
+     * keepalive (30 s) and the handshake takes up to REKEY_TIMEOUT (5 s). An older handshake means
+     * nothing can flow, so probing may start then, well before wgautomesh's 300 s would notice. Paths
+     * that die sooner are found by {@link Liveness}.
      */
-    static final long CONNECTED_S = 180;
-    /**
-     * A live session with nothing received for this long is probed like a lost one: both ends send a
-     * keepalive every 30 s, so two missed ones mean the path broke (typically a NAT mapping changed),
-     * and new candidates are tried instead of waiting for the handshake to age out at 180 s.
-     */
-    static final long SILENT_MS = 65_000;
-    /**
-     * How long a path may stay quiet after we pinged it through the tunnel. A live peer answers at once
-     * (Pong, or an ICMP error without an agent), and WireGuard itself answers any data packet with a
-     * keepalive within 10 s, so 11 s of nothing after a Ping means the path is dead.
-     */
-    static final long PING_ANSWER_MS = 11_000;
+    static final long CONNECTED_S = 180 + 30 + 5;
     static final long LAN_FRESH_MS = 300_000;
     /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
     static final long TRY_WINDOW_MS = 6_000;
@@ -77,10 +66,13 @@ final class PeerPath {
     private final InetSocketAddress gossipAddress;
 
     private Link link = Link.NONE;
-    /** When we last pinged a live peer to make its path prove itself. */
-    private long probePingMillis;
-    /** Gossip says the peer was seen elsewhere after our last handshake with it: it may have moved. */
-    private boolean maybeMoved;
+    /** Whether the path proves itself: Pings when in doubt, and the verdict. */
+    private final Liveness liveness = new Liveness();
+    /** The last judge() turned a connected path into a lost one. */
+    private boolean justLost;
+    private MeshStatus.Loss lastLoss;
+    /** When the device was last read: silence is judged by what was read, so a stuck read is no silence. */
+    private long readMillis;
     private int keepalive = -1;
     private State state;
     private Current current;
@@ -92,8 +84,14 @@ final class PeerPath {
     private long downSinceMillis;
     /** RelayPaths drives it: judge and move are not called, the endpoint is the relay's loopback. */
     private boolean relayed;
-    /** The last handshake made over a relay since lost: it says nothing about a direct path. */
+    /**
+     * The relay was lost and the path is back in our hands: the session counts as direct only once it
+     * proves it (a handshake newer than the relayed one, or something received) while WireGuard sends
+     * to a direct endpoint. Until then a loopback endpoint is a proxy nobody serves any more.
+     */
+    private boolean afterRelay;
     private long relayHandshakeS;
+    private long rxAtResume;
 
     PeerPath(PeerConfig config, String ownB64, int gossipPort) {
         this.config = config;
@@ -135,13 +133,16 @@ final class PeerPath {
         }
         WgPeer w = seen.get();
         link = link.read(w, nowMillis);
+        if (afterRelay && provenDirect()) afterRelay = false;
+        readMillis = nowMillis;
         if (!w.allowedIps().equals(allowedIps)) configureAllowedIps(out);
     }
 
     /** The gossip table took a fresher sighting of this peer. */
     void onGossiped(TimedEndpoint e) {
         attempts.forget(e.address()); // a fresher sighting resets its backoff
-        if (e.unixSeconds() > link.handshakeS() && !link.at(e.address())) maybeMoved = true;
+        // Seen elsewhere after our last handshake: it may have moved (its NAT mapping changed?).
+        if (e.unixSeconds() > link.handshakeS() && !link.at(e.address())) liveness.suspect(Doubt.SEEN_ELSEWHERE);
     }
 
     /** @return whether it is news (a new address, or the old one had gone stale) */
@@ -212,6 +213,7 @@ final class PeerPath {
      */
     boolean judge(List<PathCandidate> cands, long nowMillis, Out out) {
         State before = state;
+        justLost = false;
         state = stateOf(cands, nowMillis);
         if (!up(state) && (before == null || up(before))) downSinceMillis = nowMillis;
         if (up(state)) {
@@ -220,9 +222,12 @@ final class PeerPath {
             return true;
         }
         if (up(before)) {
+            justLost = true;
             attempts.resetBackoff();
             if (current != null) current = current.judgedNow();
-            out.add(new Notice.Lost(name, b64, before, state, lossReason(nowMillis), cands.size()));
+            Notice.Lost.Reason why = lossReason(nowMillis);
+            lastLoss = new MeshStatus.Loss(why, nowMillis / 1000);
+            out.add(new Notice.Lost(name, b64, before, state, why, cands.size()));
         } else if (state != before && state == State.NO_CANDIDATES) {
             out.add(new Notice.NoCandidates(name, b64, Optional.ofNullable(before)));
         }
@@ -263,7 +268,12 @@ final class PeerPath {
     }
 
     private Notice.Lost.Reason lossReason(long nowMillis) {
-        if (link.live(nowMillis)) return new Notice.Lost.Silent((nowMillis - link.rxChangedMillis()) / 1000);
+        long quietS = (nowMillis - link.rxChangedMillis()) / 1000;
+        if (link.live(nowMillis)) {
+            return liveness.judgedDead(link, readMillis, nowMillis)
+                    .<Notice.Lost.Reason>map(v -> new Notice.Lost.Unanswered(v.why(), quietS, (nowMillis - v.pingedAtMillis()) / 1000))
+                    .orElse(new Notice.Lost.Silent(quietS));
+        }
         if (link.handshakeS() == 0) return new Notice.Lost.NoSession();
         return new Notice.Lost.Expired(nowMillis / 1000 - link.handshakeS());
     }
@@ -273,15 +283,7 @@ final class PeerPath {
             if (nowMillis - current.sinceMillis() >= TRY_WINDOW_MS) finishLanUpgrade(cands, nowMillis, out);
             return;
         }
-        // Half-way to "silent": a Ping makes a live path prove itself (the Pong, or even an ICMP error
-        // from a node without an agent, comes back through the tunnel and moves rx).
-        // Same when gossip says it was seen elsewhere since our last handshake (its NAT mapping changed?):
-        // if our path still works nothing changes; if not, it is probed within seconds.
-        if ((maybeMoved || nowMillis - link.rxChangedMillis() >= SILENT_MS / 2) && probePingMillis <= link.rxChangedMillis()) {
-            probePingMillis = nowMillis;
-            out.send(gossipAddress, new Message.Ping());
-        }
-        maybeMoved = false;
+        pingIfInDoubt(nowMillis, out);
         // WireGuard roams a live session on its own; the only move we make is to a fresh LAN endpoint.
         if (lanFresh(nowMillis) && link.endpoint().isPresent() && !link.at(lan.address())
                 && attempts.eligible(lan.address(), nowMillis)) {
@@ -293,6 +295,38 @@ final class PeerPath {
             keepalive = KEEPALIVE_CONNECTED;
             out.update(PeerUpdate.of(config.pubkey()).keepalive(KEEPALIVE_CONNECTED).build());
         }
+    }
+
+    /** A connected path in doubt gets one Ping through the tunnel; its answer (or none) decides. */
+    void pingIfInDoubt(long nowMillis, Out out) {
+        Optional<Doubt> why = liveness.doubt(link, nowMillis);
+        if (why.isEmpty()) return;
+        liveness.pinged(why.get(), nowMillis);
+        out.send(gossipAddress, new Message.Ping());
+    }
+
+    /** Something outside this path casts doubt on it; a disconnected one retries its candidates now. */
+    void suspect(Doubt why) {
+        liveness.suspect(why);
+        if (!up(state)) attempts.resetBackoff();
+    }
+
+    /** The last judge() found the path dead. */
+    boolean justLost() {
+        return justLost;
+    }
+
+    boolean isUp() {
+        return up(state);
+    }
+
+    /** Received something within the last {@code ms}. */
+    boolean receivedWithin(long ms, long nowMillis) {
+        return link.present() && nowMillis - link.rxChangedMillis() < ms;
+    }
+
+    boolean hasConfigEndpoint() {
+        return config.endpoint().isPresent();
     }
 
     /** The LAN try window is over: it worked if traffic came back from the LAN address. */
@@ -378,22 +412,25 @@ final class PeerPath {
     /** Back from the relay, connected directly at {@code endpoint} (no Connected notice: DirectAgain said it). */
     void resumeDirect(InetSocketAddress endpoint, List<PathCandidate> cands, long nowMillis) {
         relayed = false;
+        afterRelay = false;
         state = State.CONNECTED;
         current = new Current(endpoint, find(cands, endpoint).map(PathCandidate::source)
                 .orElse(new Source(SourceKind.WIREGUARD, "")), nowMillis, true);
         keepalive = -1; // the next move sets the connected keepalive
-        probePingMillis = 0;
+        liveness.reset();
         attempts.resetBackoff();
     }
 
     /** Back from the relay, not connected: probe direct candidates again. */
     void resumeProbing(long nowMillis) {
         relayed = false;
+        afterRelay = true;
+        rxAtResume = link.rx();
         relayHandshakeS = link.handshakeS();
         state = State.PROBING;
         current = null;
         keepalive = -1;
-        probePingMillis = 0;
+        liveness.reset();
         attempts.resetBackoff();
     }
 
@@ -415,19 +452,26 @@ final class PeerPath {
         return new MeshStatus.Peer(name, b64, config.address(), stateOf(cands, nowMillis), ep,
                 ep.map(e -> sourceOf(e, cands)),
                 hs > 0 ? OptionalLong.of(Math.max(0, nowMillis / 1000 - hs)) : OptionalLong.empty(),
-                list, link.rx(), link.tx());
+                list, link.rx(), link.tx(), Optional.empty(), Optional.empty(), Optional.ofNullable(lastLoss),
+                liveness.outstanding(link).map(Liveness.Probe::why));
     }
 
     /** A live session from which something was received lately (or that answered our Ping). */
     boolean connected(long nowMillis) {
-        return link.live(nowMillis) && !silent(nowMillis) && (relayed || link.handshakeS() > relayHandshakeS);
+        return link.live(nowMillis) && !silent(nowMillis) && (relayed || !afterRelay || provenDirect());
     }
 
-    /** Nothing received for a while although both sides send keepalives: the path is dead (a NAT remap). */
+    private boolean provenDirect() {
+        return link.endpoint().isPresent() && !atLoopback() && (link.handshakeS() > relayHandshakeS || link.rx() > rxAtResume);
+    }
+
+    private boolean atLoopback() {
+        return link.endpoint().map(e -> e.getAddress().isLoopbackAddress()).orElse(false);
+    }
+
+    /** A Ping made in doubt went unanswered: the path is dead (a NAT remap), whatever the session's age. */
     private boolean silent(long nowMillis) {
-        long rxAt = link.rxChangedMillis();
-        boolean pingUnanswered = probePingMillis > rxAt && nowMillis - probePingMillis >= PING_ANSWER_MS;
-        return pingUnanswered || nowMillis - rxAt >= SILENT_MS;
+        return liveness.silent(link, Math.min(nowMillis, readMillis));
     }
 
     private State stateOf(List<PathCandidate> cands, long nowMillis) {

@@ -46,6 +46,9 @@ class NoticeLinesTest {
                 new Notice.Lost("b", K, State.CONNECTED, State.PROBING, new Notice.Lost.Expired(180), 1)));
         assertEquals("b disconnected: WireGuard has no session with it (interface recreated?); probing 1 candidate endpoints",
                 NoticeLines.line(new Notice.Lost("b", K, State.LAN, State.PROBING, new Notice.Lost.NoSession(), 1)));
+        assertEquals("b went silent: data sent, nothing came back, and nothing answered our Ping in 2 s (nothing received for 4 s);"
+                + " probing 3 candidate endpoints", NoticeLines.line(new Notice.Lost("b", K, State.CONNECTED, State.PROBING,
+                new Notice.Lost.Unanswered(dev.automesh.mesh.Doubt.DATA_UNANSWERED, 4, 2), 3)));
     }
 
     @Test

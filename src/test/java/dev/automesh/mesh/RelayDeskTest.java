@@ -79,7 +79,7 @@ class RelayDeskTest {
     @Test
     void refusesWhatItMustNotServe() {
         PeerPath a = peer(1, true), b = peer(2, true), w = peer(3, false), dead = peer(4, true);
-        live(dead, T0 - 200_000); // its last handshake is too old
+        live(dead, T0 - (PeerPath.CONNECTED_S + 20) * 1000); // its last handshake is too old
         assertEquals(Refusal.OPTED_OUT, refusal(desk(false), a, b.b64()));
         RelayDesk d = desk(true);
         assertEquals(Refusal.NOT_A_PEER, refusal(d, a, a.b64()));
@@ -104,9 +104,12 @@ class RelayDeskTest {
         Out out = new Out();
         d.onRequest(a, new Extension.RelayRequest(1, b.b64()), T0, out);
         long id = of(out.actions(), Action.RelayServe.class).get(0).sessionId();
-        live(a, T0 + 170_000);
+        // a refreshes the session while b's handshake still counts; then b's ages out, a's not
+        long refresh = T0 + (PeerPath.CONNECTED_S - 100) * 1000;
+        live(a, refresh);
+        d.onRequest(a, new Extension.RelayRequest(2, b.b64()), refresh, new Out());
         Out later = new Out();
-        d.drive(T0 + 181_000, later); // b's handshake aged out
+        d.drive(T0 + (PeerPath.CONNECTED_S + 1) * 1000, later);
         assertEquals(List.of(new Action.RelayUnserve(id)), of(later.actions(), Action.RelayUnserve.class));
         assertEquals(List.of(new Extension.RelayClose(id, Extension.Closing.TUNNEL_GONE)), extensions(later));
         assertEquals(a.gossipAddress(), of(later.actions(), Action.Send.class).get(0).to());

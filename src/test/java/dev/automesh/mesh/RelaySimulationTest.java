@@ -432,7 +432,9 @@ class RelaySimulationTest {
         assertTrue(relayedVia(a, b, n("pub")));
         seconds(20);
         a.symmetric = false; // NAT 1 goes back to plain masquerade
-        long took = secondsUntil(() -> statusOf(a, b).state() == State.CONNECTED && statusOf(b, a).state() == State.CONNECTED, 400);
+        // Direct in both statuses and on both devices: a status is as of the last device read.
+        long took = secondsUntil(() -> statusOf(a, b).state() == State.CONNECTED && statusOf(b, a).state() == State.CONNECTED
+                && a.face().equals(b.dev.peers.get(a.key).endpoint) && b.face().equals(a.dev.peers.get(b.key).endpoint), 400);
         System.out.println("back to direct " + took + " simulated s after the NAT allowed it\n" + String.join("\n", log));
         assertTrue(heard.stream().anyMatch(h -> h.getValue() instanceof Notice.DirectAgain), String.join("\n", log));
         assertEquals(a.face(), b.dev.peers.get(a.key).endpoint);
