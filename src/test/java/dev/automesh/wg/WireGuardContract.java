@@ -246,6 +246,89 @@ public abstract class WireGuardContract {
         }
     }
 
+    /** Polls until n's peer k reports a handshake; the peer as last read. */
+    private WgPeer awaitHandshake(Node n, WgKey k) throws Exception {
+        long deadline = System.nanoTime() + handshakeTimeoutMillis() * 1_000_000;
+        while (true) {
+            WgPeer p = peerOf(n.wg().read(), k);
+            if (p.lastHandshakeEpochSeconds() > 0 && p.rxBytes() > 0) return p;
+            if (System.nanoTime() > deadline) fail("no handshake within " + handshakeTimeoutMillis() + " ms: " + p);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void freshUpdateReCreatesThePeerWithExactlyItsStateAndItHandshakesAgain() throws Exception {
+        try (Bed bed = createBed(2)) {
+            Node x = bed.nodes().get(0), y = bed.nodes().get(1);
+            KeyPair kx = configure(bed, x, 41013);
+            KeyPair ky = configure(bed, y, 41014);
+            InetSocketAddress yAddr = new InetSocketAddress(y.underlay(), 41014);
+            // Only x initiates (see twoInterfacesHandshakeAndCountBytes); y never sends on its own.
+            y.wg().apply(List.of(PeerUpdate.of(kx.publicKey()).endpoint(new InetSocketAddress(x.underlay(), 41013))
+                    .allowedIps(List.of(prefix("10.77.0.1/32"))).build()));
+            WgKey other = randomKey();
+            List<IpPrefix> otherIps = List.of(prefix("10.78.0.9/32"), prefix("fd00:78::9/128"));
+            x.wg().apply(List.of(
+                    PeerUpdate.of(ky.publicKey()).endpoint(yAddr).keepalive(1).allowedIps(List.of(prefix("10.77.0.2/32"))).build(),
+                    PeerUpdate.of(other).endpoint(ep("192.0.2.77", 7777)).keepalive(0).allowedIps(otherIps).build()));
+            WgPeer before = awaitHandshake(x, ky.publicKey());
+            assertTrue(before.txBytes() > 0, "the old peer object has sent: " + before);
+
+            // Re-created without keepalive and with nothing to send: the new peer object is silent, so
+            // its counters and handshake stay at zero, and only what the update carries is set.
+            List<IpPrefix> newIps = List.of(prefix("10.77.0.22/32"), prefix("fd00:77::2/128"));
+            x.wg().apply(List.of(PeerUpdate.of(ky.publicKey()).fresh().endpoint(ep("198.51.100.14", 41014)).keepalive(0)
+                    .allowedIps(newIps).build()));
+            WgDevice d = x.wg().read();
+            assertEquals(2, d.peers().size(), "still exactly two peers: " + d.peers());
+            WgPeer renewed = peerOf(d, ky.publicKey());
+            assertPeer(renewed, Optional.of(ep("198.51.100.14", 41014)), 0, newIps);
+            assertEquals(0, renewed.lastHandshakeEpochSeconds(), "a new peer object has no handshake: " + renewed);
+            assertEquals(0, renewed.rxBytes(), "a new peer object has received nothing: " + renewed);
+            assertEquals(0, renewed.txBytes(), "a new peer object has sent nothing: " + renewed);
+            assertPeer(peerOf(d, other), Optional.of(ep("192.0.2.77", 7777)), 0, otherIps);
+
+            // Fresh again, now towards y with a keepalive: the new peer initiates by itself and y, whose
+            // peer was never touched, answers.
+            List<IpPrefix> ips = List.of(prefix("10.77.0.2/32"));
+            x.wg().apply(List.of(PeerUpdate.of(ky.publicKey()).fresh().endpoint(yAddr).keepalive(1).allowedIps(ips).build()));
+            WgPeer after = awaitHandshake(x, ky.publicKey());
+            assertPeer(after, Optional.of(yAddr), 1, ips);
+            assertPeer(peerOf(x.wg().read(), other), Optional.of(ep("192.0.2.77", 7777)), 0, otherIps);
+            WgDevice yAfter = y.wg().read();
+            assertEquals(1, yAfter.peers().size());
+            assertPeer(peerOf(yAfter, kx.publicKey()), Optional.of(new InetSocketAddress(x.underlay(), 41013)), 0,
+                    List.of(prefix("10.77.0.1/32")));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void freshUpdateOfAnUnknownPeerCreatesItAndBatchesWithPlainOnes() throws Exception {
+        try (Bed bed = createBed(1)) {
+            Node n = bed.nodes().get(0);
+            configure(bed, n, 41007);
+            WgKey a = randomKey(), b = randomKey(), c = randomKey();
+            List<IpPrefix> aIps = List.of(prefix("10.97.0.1/32")), bIps = List.of(prefix("10.97.0.2/32"));
+            n.wg().apply(List.of(PeerUpdate.of(a).endpoint(ep("192.0.2.1", 1)).keepalive(25).allowedIps(aIps).build(),
+                    PeerUpdate.of(b).endpoint(ep("192.0.2.2", 2)).keepalive(25).allowedIps(bIps).build()));
+            // Plain, fresh without endpoint, fresh of a new peer, plain: applied in order.
+            List<IpPrefix> cIps = List.of(prefix("10.97.0.3/32"), prefix("10.97.1.0/24"));
+            n.wg().apply(List.of(
+                    PeerUpdate.of(a).endpoint(ep("192.0.2.11", 11)).build(),
+                    PeerUpdate.of(b).fresh().keepalive(0).allowedIps(List.of(prefix("10.97.0.20/32"))).build(),
+                    PeerUpdate.of(c).fresh().endpoint(ep("2001:db8::3", 3)).keepalive(5).allowedIps(cIps).build(),
+                    PeerUpdate.of(b).allowedIps(bIps).build()));
+            WgDevice d = n.wg().read();
+            assertEquals(3, d.peers().size(), "peers: " + d.peers());
+            assertPeer(peerOf(d, a), Optional.of(ep("192.0.2.11", 11)), 25, aIps);
+            assertPeer(peerOf(d, b), Optional.empty(), 0, bIps);
+            assertPeer(peerOf(d, c), Optional.of(ep("2001:db8::3", 3)), 5, cIps);
+        }
+    }
+
     @Test
     @Timeout(60)
     void endpointChangesBetweenFamiliesAndKeepsTheRest() throws Exception {
