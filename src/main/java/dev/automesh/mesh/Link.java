@@ -39,10 +39,11 @@ record Link(boolean present, Optional<InetSocketAddress> endpoint, long handshak
         long rxChanged = rxChangedMillis, gap = rxGapMillis, txSince = txSinceRxMillis;
         int streak = rxStreak;
         boolean data = dataSinceRx;
-        long txDelta = w.txBytes() - tx;
+        // Counters that went down belong to a re-created peer (PeerUpdate.fresh): a reset, not traffic.
+        long txDelta = Math.max(0, w.txBytes() - tx);
         if (rxChangedMillis == 0) {
             rxChanged = nowMillis;
-        } else if (w.rxBytes() != rx) {
+        } else if (w.rxBytes() > rx) {
             gap = nowMillis - rxChangedMillis;
             streak = gap <= Liveness.BUSY_GAP_MS ? Math.min(streak + 1, 1_000) : 1;
             rxChanged = nowMillis;

@@ -39,6 +39,16 @@ final class PeerPath {
     static final long LAN_FRESH_MS = 300_000;
     /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
     static final long TRY_WINDOW_MS = 6_000;
+    /** WireGuard sends one handshake initiation per 5 s per peer (REKEY_TIMEOUT); a re-created peer may send one at once. */
+    static final long REKEY_TIMEOUT_MS = 5_000;
+    /**
+     * A try without a handshake after this long is initiated again on a re-created peer: at a cold start
+     * the first initiation usually reached a peer whose agent had not configured us yet, and WireGuard
+     * itself would wait the rest of its 5 s.
+     */
+    static final long FRESH_RETRY_MS = 1_500;
+    /** WireGuard refuses a session's keys this long after its handshake (REJECT_AFTER_TIME). */
+    static final long SESSION_S = 180;
     static final int KEEPALIVE_PROBING = 10;
     static final int KEEPALIVE_CONNECTED = 30;
 
@@ -92,6 +102,8 @@ final class PeerPath {
     private boolean afterRelay;
     private long relayHandshakeS;
     private long rxAtResume;
+    /** When we last made WireGuard initiate a handshake (set an endpoint, or re-created the peer). */
+    private long initiatedMillis = Long.MIN_VALUE / 2;
 
     PeerPath(PeerConfig config, String ownB64, int gossipPort) {
         this.config = config;
@@ -355,7 +367,10 @@ final class PeerPath {
         boolean pending = currentAt >= 0 && !current.judged();
         boolean inWindow = pending && nowMillis - current.sinceMillis() < TRY_WINDOW_MS;
         // Mid-window, only news that ranks ahead (fresher, or LAN) interrupts the current try.
-        if (inWindow && (untried == null || cands.indexOf(untried) > currentAt)) return;
+        if (inWindow && (untried == null || cands.indexOf(untried) > currentAt)) {
+            retryFresh(nowMillis, out);
+            return;
+        }
         if (pending && !inWindow) attempts.failed(current.endpoint(), nowMillis);
         // An interrupted window is not a failure: the candidate stays eligible.
         if (current != null) current = current.judgedNow();
@@ -368,8 +383,26 @@ final class PeerPath {
         attempts.tried(c.address(), nowMillis);
         current = new Current(c.address(), c.source(), nowMillis, false);
         keepalive = KEEPALIVE_PROBING;
-        out.update(fullUpdate(c.address()));
+        // Without keys, WireGuard would wait out the 5 s since its initiation to the last candidate.
+        boolean fresh = noSession(nowMillis) && nowMillis - initiatedMillis < REKEY_TIMEOUT_MS;
+        initiatedMillis = nowMillis;
+        PeerUpdate u = fullUpdate(c.address());
+        out.update(fresh ? u.asFresh() : u);
         out.send(gossipAddress, new Message.Ping()); // traffic makes WireGuard handshake now
+    }
+
+    /** Mid-window and still no handshake: initiate again now rather than at WireGuard's 5 s. */
+    private void retryFresh(long nowMillis, Out out) {
+        if (!noSession(nowMillis) || nowMillis - current.sinceMillis() >= REKEY_TIMEOUT_MS
+                || nowMillis - initiatedMillis < FRESH_RETRY_MS) return;
+        initiatedMillis = nowMillis;
+        out.update(fullUpdate(current.endpoint()).asFresh());
+        out.send(gossipAddress, new Message.Ping());
+    }
+
+    /** The device holds the peer without usable keys: re-creating it loses nothing. */
+    private boolean noSession(long nowMillis) {
+        return link.present() && (link.handshakeS() == 0 || nowMillis / 1000 - link.handshakeS() >= SESSION_S);
     }
 
     /** Keepalive only together with an endpoint: see Mesh.start for why a peer without one gets none. */

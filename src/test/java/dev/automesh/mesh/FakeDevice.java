@@ -48,6 +48,7 @@ final class FakeDevice {
             if (a instanceof Action.Configure c) {
                 for (PeerUpdate u : c.updates()) {
                     applied.add(u);
+                    if (u.fresh()) peers.remove(u.publicKey()); // re-created: no session, counters at zero
                     P p = peers.computeIfAbsent(u.publicKey(), P::new);
                     u.endpoint().ifPresent(e -> p.endpoint = e);
                     u.persistentKeepalive().ifPresent(k -> p.keepalive = k);
