@@ -206,7 +206,7 @@ public final class Agent {
         p.relay = p.loop.submit(() -> RelayPlane.start(config, p.ownKey, p.loop, System::nanoTime, log))
                 .syncUninterruptibly().getNow();
         MeshDriver driver = new MeshDriver(config, newMesh, p.ownKey, p.ready.wireGuard().kind(), first, p.gossip,
-                p.persist, clock, p.relay);
+                p.persist, new MeshClock(clock, System::nanoTime), p.relay);
         p.wg = new WgWorker(p.ready.wireGuard(), p.loop, driver);
         driver.attach(p.wg);
         driverRef[0] = driver;
@@ -264,7 +264,7 @@ public final class Agent {
         try {
             finalState = p.loop.submit(() -> {
                 driver.stop();
-                return driver.snapshotState();
+                return driver.wallState();
             }).get(SHUTDOWN_STEP_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +42,7 @@ final class MeshDriver implements WgWorker.Listener {
     private final String backendKind;
     private final GossipChannel gossip;
     private final Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist;
-    private final LongSupplier clock;
+    private final MeshClock clock;
     private final RelayPlane relay;
     private WgWorker wg;
 
@@ -61,7 +60,7 @@ final class MeshDriver implements WgWorker.Listener {
 
     /** @param newMesh makes the mesh for our key (again, when the interface comes back with a new key) */
     MeshDriver(Config config, Function<WgKey, Mesh> newMesh, WgKey ownKey, String backendKind, WgDevice firstDevice, GossipChannel gossip,
-               Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist, LongSupplier clock, RelayPlane relay) {
+               Optional<Debouncer<Map<String, List<TimedEndpoint>>>> persist, MeshClock clock, RelayPlane relay) {
         this.config = config;
         this.newMesh = newMesh;
         this.mesh = newMesh.apply(ownKey);
@@ -83,8 +82,8 @@ final class MeshDriver implements WgWorker.Listener {
         long now = clock.getAsLong();
         relay.wireGuardPort(lastDevice.listenPort());
         warnIfOwnKeyNotConfigured();
-        guarded("start", () -> execute(mesh.start(saved, now)));
-        guarded("device", () -> execute(mesh.onDevice(lastDevice, now)));
+        guarded("start", () -> execute(mesh.start(WallTime.shift(saved, clock.offsetSeconds()), now)));
+        guarded("device", () -> execute(mesh.onDevice(WallTime.toMesh(lastDevice, clock.offsetSeconds()), now)));
         // A second read at once, queued behind the peers just configured: on a fresh interface they
         // appear only in it, and the mesh tries their endpoints (and calls on the LAN) from that read,
         // not from the first poll a poll interval later.
@@ -97,7 +96,10 @@ final class MeshDriver implements WgWorker.Listener {
 
     void onMessage(InetSocketAddress from, Message message, List<Extension> extensions) {
         if (stopping) return;
-        guarded("datagram", () -> execute(mesh.onDatagram(from, message, extensions, clock.getAsLong())));
+        guarded("datagram", () -> {
+            long now = clock.getAsLong();
+            execute(mesh.onDatagram(from, WallTime.shift(message, clock.offsetSeconds()), extensions, now));
+        });
     }
 
     /** The poll timer: asks for a read unless one is still in flight (a stuck device must not pile them up). */
@@ -146,7 +148,7 @@ final class MeshDriver implements WgWorker.Listener {
         lastDevice = d;
         relay.wireGuardPort(d.listenPort());
         if (d.publicKey().isPresent() && !d.publicKey().get().equals(ownKey)) adoptKey(d.publicKey().get(), now);
-        guarded("device", () -> execute(mesh.onDevice(d, now)));
+        guarded("device", () -> execute(mesh.onDevice(WallTime.toMesh(d, clock.offsetSeconds()), now)));
         guarded("tick", () -> execute(mesh.onTick(now)));
     }
 
@@ -240,7 +242,7 @@ final class MeshDriver implements WgWorker.Listener {
 
     private void execute(Action a) {
         if (a instanceof Action.Send s) {
-            gossip.send(s.to(), s.message(), s.extensions());
+            gossip.send(s.to(), WallTime.shift(s.message(), -clock.offsetSeconds()), s.extensions());
         } else if (a instanceof Action.RelayServe r) {
             relay.serve(r.sessionId(), r.x(), r.y());
         } else if (a instanceof Action.RelayUnserve r) {
@@ -256,7 +258,7 @@ final class MeshDriver implements WgWorker.Listener {
         } else if (a instanceof Action.Configure c) {
             latestApply = wg.apply(c.updates());
         } else if (a instanceof Action.Persist) {
-            persist.ifPresent(p -> p.submit(snapshotState()));
+            persist.ifPresent(p -> p.submit(wallState()));
         } else if (a instanceof Action.Notice n) {
             meshLog.info("{}", NoticeLines.line(n));
         }
@@ -277,6 +279,11 @@ final class MeshDriver implements WgWorker.Listener {
                 log.error("internal error handling {} (please report; further occurrences not logged)", what, e);
             }
         }
+    }
+
+    /** What to save: {@link #snapshotState()} with its dates in wall-clock time. */
+    Map<String, List<TimedEndpoint>> wallState() {
+        return WallTime.shift(snapshotState(), -clock.offsetSeconds());
     }
 
     /** An immutable deep copy, so the persist thread never sees the mesh's own collections. */
