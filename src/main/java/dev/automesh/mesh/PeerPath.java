@@ -47,6 +47,8 @@ final class PeerPath {
      * itself would wait the rest of its 5 s.
      */
     static final long FRESH_RETRY_MS = 1_500;
+    /** How recent the device read a re-creation is decided on must be. */
+    static final long FRESH_READ_MS = 100;
     /** WireGuard refuses a session's keys this long after its handshake (REJECT_AFTER_TIME). */
     static final long SESSION_S = 180;
     static final int KEEPALIVE_PROBING = 10;
@@ -391,10 +393,14 @@ final class PeerPath {
         out.send(gossipAddress, new Message.Ping()); // traffic makes WireGuard handshake now
     }
 
-    /** Mid-window and still no handshake: initiate again now rather than at WireGuard's 5 s. */
+    /**
+     * Mid-window and still no handshake: initiate again now rather than at WireGuard's 5 s. Only right
+     * after a device read: on an older one a handshake that just completed (we answered the peer's
+     * initiation) would be thrown away with the peer.
+     */
     private void retryFresh(long nowMillis, Out out) {
-        if (!noSession(nowMillis) || nowMillis - current.sinceMillis() >= REKEY_TIMEOUT_MS
-                || nowMillis - initiatedMillis < FRESH_RETRY_MS) return;
+        if (nowMillis - readMillis > FRESH_READ_MS || !noSession(nowMillis)
+                || nowMillis - current.sinceMillis() >= REKEY_TIMEOUT_MS || nowMillis - initiatedMillis < FRESH_RETRY_MS) return;
         initiatedMillis = nowMillis;
         out.update(fullUpdate(current.endpoint()).asFresh());
         out.send(gossipAddress, new Message.Ping());
