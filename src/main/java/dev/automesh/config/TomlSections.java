@@ -18,11 +18,7 @@ import org.tomlj.TomlTable;
  * character until a parse ends, so parsing 1000 [[peers]] at once needs ~30 MB where one peer needs
  * nothing. Each section is parsed alone, its positions shifted to the whole file, and merged into one
  * document by tomlj's own rules for headers (a table defined twice, [peers] after [[peers]], a
- * header through a value...), with tomlj's messages, at the header that breaks them.
- *
- * <p>One case is stricter than tomlj: a dotted key that adds to a table only implied by an earlier,
- * longer header ({@code [a.b.c]} then {@code [a]} with {@code b.d = 1}) is refused here and accepted
- * by tomlj. automesh has no nested tables, so such a file is refused either way, for another reason.
+ * header through a value, a key set twice...), with tomlj's messages and positions.
  */
 final class TomlSections {
     private static final Pattern POSITION = Pattern.compile("(at |\\()line (\\d+), column (\\d+)");
@@ -62,19 +58,28 @@ final class TomlSections {
             // TomlBounds caps nesting; this is the last line of defence for a smaller stack than measured.
             throw new ConfigException(Reason.TOO_LARGE, name, 0, 0, "", "nests arrays or tables too deeply to parse");
         }
+        Clash clash = null;
+        try {
+            if (top) adopt(root, r, shift);
+            else header(r, shift);
+        } catch (Clash c) {
+            clash = c;
+        } catch (RuntimeException e) {
+            if (!r.hasErrors()) throw e; // a partial parse may lack what a header needs; its syntax error is the news
+        }
         if (r.hasErrors()) {
             TomlParseError first = r.errors().stream()
                     .min(Comparator.comparingInt((TomlParseError e) -> e.position().line())
                             .thenComparingInt(e -> e.position().column()))
                     .orElseThrow();
-            throw syntax(first.position().line() + shift, first.position().column(), shiftMessage(first.getMessage(), shift));
+            int line = first.position().line() + shift;
+            int column = first.position().column();
+            // One parse of the whole file reports whichever comes first: the header's clash or the syntax error.
+            if (clash == null || line < clash.at.line() || (line == clash.at.line() && column < clash.at.column())) {
+                throw syntax(line, column, shiftMessage(first.getMessage(), shift));
+            }
         }
-        try {
-            if (top) adopt(root, r, shift);
-            else header(r, shift);
-        } catch (Clash c) {
-            throw syntax(c.at.line(), c.at.column(), c.getMessage());
-        }
+        if (clash != null) throw syntax(clash.at.line(), clash.at.column(), clash.getMessage());
     }
 
     private ConfigException syntax(int line, int column, String message) {
@@ -167,20 +172,89 @@ final class TomlSections {
         return t;
     }
 
-    /** A section's keys into a table that already holds tables of earlier headers: any key there twice is an error. */
+    /** One key = value of a section, rebuilt from its parse: the key's path below the section's table. */
+    private record KeyValue(List<String> path, Object value, TomlPosition at) {}
+
+    /**
+     * A section's keys into a table that already holds tables of earlier headers, replayed in file
+     * order as tomlj sets them: a dotted key may walk through a table only implied so far, not
+     * through one defined, and no key may be set twice. The earliest clash is the one reported.
+     */
     private void mergeInto(MergedTable into, TomlTable from, int shift) throws Clash {
-        for (String k : from.keySet()) {
-            MergedTable.Element e = into.element(k);
-            TomlPosition pos = shifted(from.inputPositionOf(List.of(k)), shift);
-            Object v = from.get(List.of(k));
-            if (e == null) {
-                into.put(k, copy(v, pos, shift), pos);
-            } else if (v instanceof TomlTable && e.value() instanceof MergedTable m && m.definedAt() != null) {
-                throw new Clash(Toml.joinKeyPath(List.of(k)) + " already defined at " + m.definedAt(), pos);
+        List<KeyValue> kvs = new ArrayList<>();
+        keyValues(from, new ArrayList<>(), shift, kvs);
+        kvs.sort(Comparator.comparingInt((KeyValue kv) -> kv.at().line()).thenComparingInt(kv -> kv.at().column()));
+        List<MergedTable> walked = new ArrayList<>();
+        List<TomlPosition> walkedAt = new ArrayList<>();
+        for (KeyValue kv : kvs) {
+            MergedTable t = into;
+            List<String> path = kv.path();
+            for (int i = 0; i < path.size() - 1; i++) {
+                MergedTable.Element e = t.element(path.get(i));
+                String shown = Toml.joinKeyPath(path.subList(0, i + 1));
+                if (e == null) {
+                    MergedTable made = new MergedTable(null);
+                    t.put(path.get(i), made, kv.at());
+                    e = t.element(path.get(i));
+                }
+                if (!(e.value() instanceof MergedTable m)) {
+                    throw new Clash(shown + " is not a table (previously defined at " + e.position() + ")", kv.at());
+                }
+                if (m.definedAt() != null) throw new Clash(shown + " already defined at " + m.definedAt(), kv.at());
+                walked.add(m);
+                walkedAt.add(e.position());
+                t = m;
+            }
+            String last = path.get(path.size() - 1);
+            MergedTable.Element prev = t.element(last);
+            if (prev != null) throw new Clash(Toml.joinKeyPath(path) + " previously defined at " + prev.position(), kv.at());
+            t.put(last, copy(kv.value(), kv.at(), shift), kv.at());
+        }
+        // tomlj defines the tables a dotted key went through when the next header comes.
+        for (int i = 0; i < walked.size(); i++) if (walked.get(i).definedAt() == null) walked.get(i).define(walkedAt.get(i));
+    }
+
+    /** The key = value lines under a table of one section's parse: a table is a value unless its key is dotted on. */
+    private void keyValues(TomlTable t, List<String> prefix, int shift, List<KeyValue> out) {
+        for (String k : t.keySet()) {
+            TomlPosition at = shifted(t.inputPositionOf(List.of(k)), shift);
+            Object v = t.get(List.of(k));
+            List<String> path = new ArrayList<>(prefix);
+            path.add(k);
+            if (v instanceof TomlTable sub && !sub.isEmpty() && keySegmentsAt(at) > path.size()) {
+                keyValues(sub, path, shift, out);
             } else {
-                throw new Clash(Toml.joinKeyPath(List.of(k)) + " previously defined at " + e.position(), pos);
+                out.add(new KeyValue(List.copyOf(path), v, at));
             }
         }
+    }
+
+    /** How many parts the key of the key = value at p has: 2 for {@code b.c = 1}, 1 for {@code b = {c = 1}}. */
+    private int keySegmentsAt(TomlPosition p) {
+        int i = 0;
+        for (int line = 1; line < p.line() && i >= 0; line++) i = text.indexOf('\n', i) + 1;
+        if (i <= 0 && p.line() > 1) return 1;
+        try {
+            i = text.offsetByCodePoints(i, p.column() - 1);
+        } catch (IndexOutOfBoundsException e) {
+            return 1;
+        }
+        int segments = 1;
+        char quote = 0;
+        for (; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quote != 0) {
+                if (c == '\\' && quote == '"') i++;
+                else if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '.') {
+                segments++;
+            } else if (c == '=' || c == '\n') {
+                break;
+            }
+        }
+        return segments;
     }
 
     /** A section's keys into a table of their own. */
