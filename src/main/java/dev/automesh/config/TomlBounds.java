@@ -23,7 +23,9 @@ final class TomlBounds {
     /** Characters outside comments, spaces and tabs (string contents and newlines included), per section. */
     static final int MAX_SIGNIFICANT_CHARS = 64 * 1024;
     /** The same over the whole file: 4096 peers with names, IPv6 addresses and host-name endpoints fit. */
-    static final int MAX_TOTAL_SIGNIFICANT_CHARS = 1000 * 1000;
+    static final int MAX_TOTAL_SIGNIFICANT_CHARS = 768 * 1024;
+    /** Keys, array elements and tables kept once parsed (checked by {@link TomlSections}): 4096 peers have 20 K. */
+    static final int MAX_VALUES = 64 * 1024;
     /** [table] and [[array]] headers: 4096 peers are 4096 headers. */
     static final int MAX_HEADERS = 8192;
     /** No automesh value comes near: keys are 44, paths at most 4096, host names 253. */

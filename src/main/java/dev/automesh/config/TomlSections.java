@@ -26,6 +26,8 @@ final class TomlSections {
     private final String text;
     private final String name;
     private final MergedTable root = new MergedTable(TomlPosition.positionAt(1, 1));
+    /** Keys, array elements and tables kept so far: what stays in memory once all sections are parsed. */
+    private int values;
 
     private TomlSections(String text, String name) {
         this.text = text;
@@ -80,6 +82,10 @@ final class TomlSections {
             }
         }
         if (clash != null) throw syntax(clash.at.line(), clash.at.column(), clash.getMessage());
+        if (values > TomlBounds.MAX_VALUES) {
+            throw new ConfigException(Reason.TOO_LARGE, name, s.line(), 1, "", "has more than " + TomlBounds.MAX_VALUES
+                    + " keys, values and tables in all, more than automesh keeps in memory (is this the right file?)");
+        }
     }
 
     private ConfigException syntax(int line, int column, String message) {
@@ -137,10 +143,12 @@ final class TomlSections {
             }
             MergedTable element = new MergedTable(null);
             a.append(element, pos);
+            values++;
             adopt(element, content, shift);
         } else if (e == null) {
             MergedTable table = new MergedTable(pos);
             parent.put(key, table, pos);
+            values++;
             adopt(table, content, shift);
         } else if (e.value() instanceof MergedTable implied && implied.definedAt() == null) {
             implied.define(pos);
@@ -209,6 +217,7 @@ final class TomlSections {
             MergedTable.Element prev = t.element(last);
             if (prev != null) throw new Clash(Toml.joinKeyPath(path) + " previously defined at " + prev.position(), kv.at());
             t.put(last, copy(kv.value(), kv.at(), shift), kv.at());
+            values++;
         }
         // tomlj defines the tables a dotted key went through when the next header comes.
         for (int i = 0; i < walked.size(); i++) if (walked.get(i).definedAt() == null) walked.get(i).define(walkedAt.get(i));
@@ -258,10 +267,11 @@ final class TomlSections {
     }
 
     /** A section's keys into a table of their own. */
-    private static void adopt(MergedTable into, TomlTable from, int shift) {
+    private void adopt(MergedTable into, TomlTable from, int shift) {
         for (String k : from.keySet()) {
             TomlPosition pos = shifted(from.inputPositionOf(List.of(k)), shift);
             into.put(k, copy(from.get(List.of(k)), pos, shift), pos);
+            values++;
         }
     }
 
@@ -269,7 +279,7 @@ final class TomlSections {
      * A value with its positions shifted. Tables written inline or by dotted keys count as defined
      * (tomlj defines them at the next header); empty ones stay tomlj's, which nothing can extend.
      */
-    private static Object copy(Object v, TomlPosition pos, int shift) {
+    private Object copy(Object v, TomlPosition pos, int shift) {
         if (v instanceof TomlTable t && !t.isEmpty()) {
             MergedTable m = new MergedTable(pos);
             adopt(m, t, shift);
@@ -280,6 +290,7 @@ final class TomlSections {
             for (int i = 0; i < a.size(); i++) {
                 TomlPosition p = shifted(a.inputPositionOf(i), shift);
                 m.append(copy(a.get(i), p, shift), p);
+                values++;
             }
             return m;
         }
