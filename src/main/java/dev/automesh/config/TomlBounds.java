@@ -10,12 +10,14 @@ import java.util.List;
  * unit's -Xmx48m -Xss256k) accept the same files.
  *
  * <p>tomlj's ANTLR lexer keeps a token for nearly every character outside comments and spaces (each
- * character of a string too) until the parse ends: measured under the unit's flags, 130 K such
+ * character of a string too) until its parse ends: measured under the unit's flags, 130 K such
  * characters of one string or of a dense array exhaust 48 MB, while a megabyte of comments costs
  * nothing. A section (the top-level keys, or one [table] / [[array]] header and its keys) is parsed
- * alone, so only its tokens are alive at once; its cap leaves a factor of two. What stays alive is
- * the parsed values of all sections, bounded by the total cap and the number of headers (a 4096-peer
- * config with names and endpoints has about 600 K characters and 4097 sections).
+ * alone, so only its tokens are alive at once, and its cap leaves a factor of two. What stays alive
+ * is the values of all sections, bounded by the value cap ({@link #MAX_VALUES}), the total and the
+ * number of headers. Measured with the unit's flags: the costliest file under every cap parses
+ * with -Xmx28m and exhausts -Xmx24m; a 1000-peer config with names and endpoints (150 K characters)
+ * parses with -Xmx12m. 4096 such peers have 612 K characters and 4097 sections.
  */
 final class TomlBounds {
     private TomlBounds() {}
