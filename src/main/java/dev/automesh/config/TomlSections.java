@@ -28,6 +28,7 @@ final class TomlSections {
     private final MergedTable root = new MergedTable(TomlPosition.positionAt(1, 1));
     /** Keys, array elements and tables kept so far: what stays in memory once all sections are parsed. */
     private int values;
+    private int[] lineStarts;
 
     private TomlSections(String text, String name) {
         this.text = text;
@@ -97,35 +98,15 @@ final class TomlSections {
      * places the implied tables at the header too) and the keys below it on later lines.
      */
     private void header(TomlTable r, int shift) throws Clash {
-        List<String> path = new ArrayList<>();
-        TomlTable t = r;
-        TomlPosition at = null;
-        TomlTable content = null;
-        boolean array = false;
-        while (content == null) {
-            String next = null;
-            for (String k : t.keySet()) {
-                TomlPosition p = t.inputPositionOf(List.of(k));
-                if (p != null && p.line() == 1) next = k;
-            }
-            if (next == null) {
-                content = t;
-                break;
-            }
-            path.add(next);
-            at = t.inputPositionOf(List.of(next));
-            Object v = t.get(List.of(next));
-            if (v instanceof TomlArray a) {
-                array = true;
-                content = (TomlTable) a.get(a.size() - 1);
-            } else {
-                t = (TomlTable) v;
-            }
-        }
+        Header h = Header.of(r);
+        List<String> path = h.path();
+        TomlTable content = h.content();
         if (path.isEmpty()) { // not a header after all: tomlj would have said so; merge as top-level keys
             mergeInto(root, content, shift);
             return;
         }
+        boolean array = h.array();
+        TomlPosition at = h.at();
         TomlPosition pos = shifted(at, shift);
         MergedTable parent = ensureTable(path.subList(0, path.size() - 1), pos);
         String key = path.get(path.size() - 1);
@@ -156,6 +137,28 @@ final class TomlSections {
             mergeInto(implied, content, shift);
         } else {
             throw new Clash(Toml.joinKeyPath(path) + " previously defined at " + e.position(), pos);
+        }
+    }
+
+    /** A section's header as its parse shows it: the path, where it is, and the table its keys went into. */
+    private record Header(List<String> path, TomlPosition at, TomlTable content, boolean array) {
+        static Header of(TomlTable r) {
+            List<String> path = new ArrayList<>();
+            TomlTable t = r;
+            TomlPosition at = null;
+            while (true) {
+                String next = null;
+                for (String k : t.keySet()) {
+                    TomlPosition p = t.inputPositionOf(List.of(k));
+                    if (p != null && p.line() == 1) next = k;
+                }
+                if (next == null) return new Header(path, at, t, false);
+                path.add(next);
+                at = t.inputPositionOf(List.of(next));
+                Object v = t.get(List.of(next));
+                if (v instanceof TomlArray a) return new Header(path, at, (TomlTable) a.get(a.size() - 1), true);
+                t = (TomlTable) v;
+            }
         }
     }
 
@@ -240,11 +243,11 @@ final class TomlSections {
 
     /** How many parts the key of the key = value at p has: 2 for {@code b.c = 1}, 1 for {@code b = {c = 1}}. */
     private int keySegmentsAt(TomlPosition p) {
-        int i = 0;
-        for (int line = 1; line < p.line() && i >= 0; line++) i = text.indexOf('\n', i) + 1;
-        if (i <= 0 && p.line() > 1) return 1;
+        if (lineStarts == null) lineStarts = lineStarts(text);
+        if (p.line() < 1 || p.line() > lineStarts.length) return 1;
+        int i;
         try {
-            i = text.offsetByCodePoints(i, p.column() - 1);
+            i = text.offsetByCodePoints(lineStarts[p.line() - 1], p.column() - 1);
         } catch (IndexOutOfBoundsException e) {
             return 1;
         }
@@ -264,6 +267,15 @@ final class TomlSections {
             }
         }
         return segments;
+    }
+
+    /** Offsets where each line starts; built once, and only for a file whose dotted keys need it. */
+    private static int[] lineStarts(String text) {
+        int n = 1;
+        for (int i = 0; i < text.length(); i++) if (text.charAt(i) == '\n') n++;
+        int[] starts = new int[n];
+        for (int i = 0, l = 1; i < text.length(); i++) if (text.charAt(i) == '\n') starts[l++] = i + 1;
+        return starts;
     }
 
     /** A section's keys into a table of their own. */

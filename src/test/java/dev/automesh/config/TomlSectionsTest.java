@@ -109,6 +109,17 @@ class TomlSectionsTest {
     }
 
     @Test
+    void aByteOrderMarkAndCrlfKeepLaterErrorsInPlace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("bom.toml");
+        java.nio.file.Files.writeString(f, "\ufeffinterface = \"wg0\"\r\ngossip_port = 1666\r\n"
+                + ("[[peers]]\r\npubkey = \"" + ConfigScale.pubkey(1) + "\"\r\naddress = \"10.0.0.1\"\r\n")
+                + "\r\n[[peers]]\r\npubkey = \"" + ConfigScale.pubkey(2) + "\"\r\naddress = \"10.0.0.1\"\r\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f));
+        assertEquals(f + ":9:11: peers[1].address: \"10.0.0.1\" is the same address as peers[0].address \"10.0.0.1\""
+                + " (line 3); every peer needs its own mesh address", e.getMessage());
+    }
+
+    @Test
     void errorsInLaterSectionsPointIntoTheWholeFile() {
         String head = "interface = \"wg0\"\n" + "[[peers]]\nname = \"p\"\n".repeat(20);
         for (String tail : List.of("[t]\nx=1\nx=2\n", "[t]\nx = \n", "[[peers]]\nname = \"unterminated\n", "[t]\nx = 1 2\n",
