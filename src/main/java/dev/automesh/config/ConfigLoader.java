@@ -8,13 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import org.tomlj.Toml;
 import org.tomlj.TomlArray;
-import org.tomlj.TomlParseError;
-import org.tomlj.TomlParseResult;
 import org.tomlj.TomlPosition;
 import org.tomlj.TomlTable;
 
@@ -85,9 +81,9 @@ public final class ConfigLoader {
 
         Config read() throws ConfigException {
             String text = ConfigText.read(file, name);
-            TomlBounds.check(text, name);
+            List<TomlBounds.Section> sections = TomlBounds.sections(text, name);
             v = new TomlValues(name, text);
-            TomlParseResult toml = parse(text);
+            TomlTable toml = TomlSections.parse(text, name, sections);
             v.checkKeys(toml, "", TOP_KEYS);
 
             String iface = v.requireString(toml, "interface", "add interface = \"wg0\" (the WireGuard interface to manage)");
@@ -138,25 +134,6 @@ public final class ConfigLoader {
                 }
                 b.relayRateLimitMbit(mbit);
             }
-        }
-
-        private TomlParseResult parse(String text) throws ConfigException {
-            TomlParseResult toml;
-            try {
-                toml = Toml.parse(text);
-            } catch (StackOverflowError e) {
-                // TomlBounds caps nesting; this is the last line of defence for a smaller stack than measured.
-                throw new ConfigException(Reason.TOO_LARGE, name, 0, 0, "", "nests arrays or tables too deeply to parse");
-            }
-            if (toml.hasErrors()) {
-                TomlParseError first = toml.errors().stream()
-                        .min(Comparator.comparingInt((TomlParseError e) -> e.position().line())
-                                .thenComparingInt(e -> e.position().column()))
-                        .orElseThrow();
-                throw new ConfigException(Reason.SYNTAX, name, first.position().line(), first.position().column(), "",
-                        "invalid TOML: " + stripPosition(first.getMessage()));
-            }
-            return toml;
         }
 
         private GossipSecret secret(TomlTable toml) throws ConfigException {
@@ -266,10 +243,5 @@ public final class ConfigLoader {
             }
             return Optional.of(new InetSocketAddress(hp.literal().get(), hp.port()));
         }
-    }
-
-    /** tomlj appends " (line L, column C)" to some messages; the prefix of our line already says it. */
-    private static String stripPosition(String msg) {
-        return msg == null ? "" : msg.replaceFirst("\\s*\\(line \\d+, column \\d+\\)$", "");
     }
 }
