@@ -41,8 +41,6 @@ public final class Mesh {
     static final long GOSSIP_LIVE_S = 300;
     /** Re-announce a still-connected peer's endpoint when its handshake is this much newer. */
     static final long REANNOUNCE_S = 300;
-    static final long LAN_REPEAT_MS = 3_000;
-    static final long LAN_INTERVAL_MS = 60_000;
     /**
      * Work that gossip triggers (a fan-out with its save, the reconfiguration of a peer that learned
      * something): this many a second, in bursts of {@link #WORK_BURST}. Beyond it the fan-out waits for
@@ -51,8 +49,7 @@ public final class Mesh {
     static final double WORK_PER_S = 10;
     static final double WORK_BURST = 40;
     /** A Request is answered with every configured key, but with only this many unconfigured ones. */
-    static final int ANSWER_MAX_UNKNOWN = 16;
-    static final long OWN_DOUBT_EVERY_MS = 10_000;
+    static final int ANSWER_MAX_UNKNOWN = Answers.ANSWER_MAX_UNKNOWN;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -61,16 +58,17 @@ public final class Mesh {
     private final Map<InetAddress, PeerPath> peersByMeshAddress = new HashMap<>();
     private final GossipTable table;
     private final Askers askers;
+    private final Answers answers;
     private final LanProof lanProof = new LanProof();
     private final Budget work = new Budget(WORK_PER_S, WORK_BURST);
     /** Changed keys whose fan-out the work budget deferred; at most one per table entry. */
     private final Set<String> fanOutPending = new LinkedHashSet<>();
     private long stateFileDropped;
     private final Neighbours neighbours = new Neighbours();
-    private final Extension.Capabilities ownCaps;
+    private final Trailers trailers;
     private final RelayDesk desk;
     private final RelayPaths relays;
-    /** The time of the event being handled, for the Ping timing in {@link #stamp}. */
+    /** The time of the event being handled, for the Ping timing in {@link Trailers#stamp}. */
     private long eventMillis;
     private final Spreading spreading;
 
@@ -79,13 +77,9 @@ public final class Mesh {
     private int listenPort;
     private Optional<InetSocketAddress> external = Optional.empty();
     private long externalAnnouncedS = Long.MIN_VALUE;
-    private long lanNextMillis = Long.MIN_VALUE;
-    private int lanSent;
-    /** Where gossip has seen us: a new address there means our network changed. */
-    private final Set<InetSocketAddress> ownSeen = new java.util.LinkedHashSet<>();
-    /** A network change or an own new address noticed while handling gossip: acted on at the next drive. */
-    private boolean networkDoubt;
-    private long ownDoubtMillis = Long.MIN_VALUE / 2;
+    private final LanSchedule lan = new LanSchedule();
+    /** Where gossip has seen us: a new address there is acted on at the next drive. */
+    private final OwnNetwork own = new OwnNetwork();
 
     public Mesh(MeshSettings settings) {
         this.settings = settings;
@@ -101,13 +95,13 @@ public final class Mesh {
         }
         table = new GossipTable(ownB64, peersByB64.keySet(), meshAddresses);
         askers = new Askers(meshAddresses, settings.lanSubnets());
+        answers = new Answers(askers, ownB64);
         SplittableRandom random = new SplittableRandom(settings.seed());
-        ownCaps = new Extension.Capabilities(Extension.VERSION, settings.relayWilling() ? Extension.Capabilities.FLAG_RELAY : 0,
-                settings.relayPort(), "automesh");
         desk = new RelayDesk(settings.relayWilling(), settings.relayPort(), settings.gossipPort(), random.split(),
                 neighbours, peersByB64::get);
         relays = new RelayPaths(settings.ownKey(), random.split(), neighbours, peersByB64::get, peers.values());
         spreading = new Spreading(ownB64, peers.values());
+        trailers = new Trailers(settings, peersByMeshAddress::get, neighbours, desk, relays);
     }
 
     /** At start: the saved endpoint table (possibly empty), re-announced on the first device read. */
@@ -135,14 +129,11 @@ public final class Mesh {
     public List<Action> onDatagram(InetSocketAddress from, Message message, List<Extension> extensions, long nowMillis) {
         Out out = out(nowMillis);
         PeerPath peer = from.getPort() == settings.gossipPort() ? peersByMeshAddress.get(from.getAddress()) : null;
-        if (peer != null) {
-            if (message instanceof Message.Pong) neighbours.ponged(peer.key(), nowMillis);
-            onExtensions(peer, extensions, nowMillis, out);
-        }
+        if (peer != null) trailers.received(peer, message, extensions, nowMillis, out);
         if (message instanceof Message.Ping) {
-            if (askers.mayAsk(from)) answer(from, new Message.Pong(), nowMillis, out);
+            answers.ping(from, nowMillis, out);
         } else if (message instanceof Message.Request) {
-            if (askers.mayAsk(from)) answerTable(from, nowMillis, out);
+            answers.request(from, table, peersByB64::containsKey, nowMillis, out);
         } else if (message instanceof Message.Announce a) {
             PeerPath sender = peersByMeshAddress.get(from.getAddress());
             Source src = new Source(SourceKind.GOSSIP, sender != null ? sender.name() : from.getAddress().getHostAddress());
@@ -152,7 +143,7 @@ public final class Mesh {
                     fanOut(m.pubkey(), nowMillis, out);
                     PeerPath about = peersByB64.get(m.pubkey());
                     if (about != null) drive(about, nowMillis, out); // if disconnected, it tries what it just learned, now
-                    if (networkDoubt) drive(nowMillis, out); // seen at a new address: our paths prove themselves now
+                    if (own.pending()) drive(nowMillis, out); // seen at a new address: our paths prove themselves now
                 } else {
                     fanOutPending.add(m.pubkey()); // and the peer tries it on the next tick
                 }
@@ -183,10 +174,7 @@ public final class Mesh {
     public List<Action> onDevice(WgDevice device, long nowMillis) {
         Out out = out(nowMillis);
         deviceSeen = true;
-        if (device.listenPort() != listenPort && lanSent > 0) {
-            lanSent = 0; // the interface came back on another port: tell the LAN now (and again soon)
-            lanNextMillis = nowMillis;
-        }
+        if (device.listenPort() != listenPort) lan.restart(nowMillis); // the interface came back on another port
         listenPort = device.listenPort();
         // One pass over the device's peers, not one per configured peer: this runs every second.
         Map<WgKey, WgPeer> byKey = new HashMap<>();
@@ -209,10 +197,9 @@ public final class Mesh {
     }
 
     private void tick(long nowMillis, Out out) {
-        if (settings.lanDiscovery() && deviceSeen && listenPort > 0 && nowMillis >= lanNextMillis) {
+        if (settings.lanDiscovery() && deviceSeen && listenPort > 0 && lan.due(nowMillis)) {
             out.add(new Action.Broadcast(new Message.LanBroadcast(ownB64, listenPort)));
-            lanSent++;
-            lanNextMillis = nowMillis + (lanSent == 1 ? LAN_REPEAT_MS : LAN_INTERVAL_MS);
+            lan.sent(nowMillis);
         }
         // Deferred fan-outs as the budget allows (has() first: waiting here is not another refusal).
         for (var it = fanOutPending.iterator(); it.hasNext() && work.has(1, nowMillis) && work.take(nowMillis); ) {
@@ -262,10 +249,7 @@ public final class Mesh {
         Out out = out(nowMillis);
         if (!deviceSeen) return finish(out, nowMillis);
         for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
-        if (lanSent > 0) {
-            lanSent = 0;
-            lanNextMillis = nowMillis;
-        }
+        lan.restart(nowMillis);
         tick(nowMillis, out);
         // A few, as at a start: each answer is a whole table.
         gossipTargets(nowMillis).limit(Spreading.REQUEST_PEERS).forEach(p -> out.send(p.gossipAddress(), new Message.Request()));
@@ -300,44 +284,7 @@ public final class Mesh {
 
     private Out out(long nowMillis) {
         eventMillis = nowMillis;
-        return new Out(this::stamp);
-    }
-
-    /**
-     * Every Ping and Pong to a configured peer's mesh address carries our Capabilities; a peer that
-     * never sent its own (wgautomesh) gets nothing else after the message, whatever asked for it.
-     */
-    private Action.Send stamp(Action.Send s) {
-        PeerPath p = s.to().getPort() == settings.gossipPort() ? peersByMeshAddress.get(s.to().getAddress()) : null;
-        if (p == null) return s.extensions().isEmpty() ? s : new Action.Send(s.to(), s.message());
-        List<Extension> exts = new ArrayList<>();
-        boolean ping = s.message() instanceof Message.Ping;
-        if (ping || s.message() instanceof Message.Pong) exts.add(ownCaps);
-        if (neighbours.automesh(p.key())) {
-            for (Extension e : s.extensions()) if (!(e instanceof Extension.Capabilities)) exts.add(e);
-        }
-        if (ping) neighbours.pinged(p.key(), eventMillis);
-        return new Action.Send(s.to(), s.message(), exts);
-    }
-
-    /** Capabilities first (a request on the same datagram may need them), then the relay setup. */
-    private void onExtensions(PeerPath from, List<Extension> extensions, long nowMillis, Out out) {
-        for (Extension e : extensions) if (e instanceof Extension.Capabilities c) neighbours.capabilities(from.key(), c);
-        if (!neighbours.automesh(from.key())) return;
-        for (Extension e : extensions) {
-            if (e instanceof Extension.RelayRequest r) {
-                desk.onRequest(from, r, nowMillis, out);
-            } else if (e instanceof Extension.RelayReady r) {
-                relays.onReady(from, r, nowMillis, out);
-            } else if (e instanceof Extension.RelayRefused r) {
-                relays.onRefused(from, r, nowMillis, out);
-            } else if (e instanceof Extension.RelayClose c) {
-                desk.onClose(from, c, out);
-                relays.onClose(from, c, nowMillis, out);
-            } else if (e instanceof Extension.ProbeDirect d) {
-                relays.onProbeDirect(from, d);
-            }
-        }
+        return new Out(send -> trailers.stamp(send, eventMillis));
     }
 
     /**
@@ -349,20 +296,8 @@ public final class Mesh {
         PeerPath p = peersByB64.get(m.pubkey());
         if (p != null) m.fresher().forEach(p::onGossiped);
         if (m.changed()) spreading.changed(m.pubkey(), nowMillis);
-        if (m.pubkey().equals(ownB64)) m.fresher().forEach(e -> seenOurselves(e.address(), nowMillis));
+        if (m.pubkey().equals(ownB64)) m.fresher().forEach(e -> own.seenAt(e.address(), nowMillis));
         return m.changed();
-    }
-
-    /** A peer saw us at an address it had not before: our NAT re-mapped us, or we moved. */
-    private void seenOurselves(InetSocketAddress at, long nowMillis) {
-        if (ownSeen.contains(at)) return;
-        // At most every 10 s: a lying peer announcing us at ever new addresses must not make us ping everyone.
-        if (!ownSeen.isEmpty() && nowMillis - ownDoubtMillis >= OWN_DOUBT_EVERY_MS) {
-            networkDoubt = true;
-            ownDoubtMillis = nowMillis;
-        }
-        ownSeen.add(at);
-        if (ownSeen.size() > 16) ownSeen.remove(ownSeen.iterator().next());
     }
 
     private void onLanBroadcast(InetSocketAddress from, Message.LanBroadcast b, long nowMillis, Out out) {
@@ -380,27 +315,6 @@ public final class Mesh {
             if (p.onLanBroadcast(lan, nowMillis)) drive(p, nowMillis, out); // where it was proven: a refresh
         } else if (lanProof.start(p.b64(), lan, nowMillis)) {
             out.send(new InetSocketAddress(from.getAddress(), settings.gossipPort()), new Message.Ping());
-        }
-    }
-
-    /** One answer to an asker, within its byte budget. */
-    private boolean answer(InetSocketAddress to, Message m, long nowMillis, Out out) {
-        if (!askers.mayAnswer(to, m, nowMillis)) return false;
-        out.send(to, m);
-        return true;
-    }
-
-    /** A Request's answer: our key and the configured ones first, a few unconfigured ones, within the budget. */
-    private void answerTable(InetSocketAddress to, long nowMillis, Out out) {
-        List<Message.Announce> known = new ArrayList<>();
-        List<Message.Announce> unknown = new ArrayList<>();
-        table.forEach((pk, eps) -> {
-            if (pk.equals(ownB64) || peersByB64.containsKey(pk)) known.add(new Message.Announce(pk, eps));
-            else if (unknown.size() < ANSWER_MAX_UNKNOWN) unknown.add(new Message.Announce(pk, eps));
-        });
-        known.addAll(unknown);
-        for (Message.Announce a : known) {
-            if (!answer(to, a, nowMillis, out)) break;
         }
     }
 
@@ -439,35 +353,13 @@ public final class Mesh {
     }
 
     /**
-     * A path just died while nothing else was received lately either: perhaps all our paths did (our
-     * NAT re-mapped us). Up to 10 other connected peers are pinged, those with a configured endpoint
-     * (stable hosts) first: their WireGuard roams to our new address and gossips it, and a dead path
-     * among them is found within seconds instead of at its next keepalive.
-     */
-    private void doubtOthers(long nowMillis, Out out) {
-        if (peers.values().stream().anyMatch(p -> p.isUp() && p.receivedWithin(Liveness.PING_ANSWER_MS * 2, nowMillis))) return;
-        peers.values().stream()
-                .filter(PeerPath::isUp)
-                .sorted(java.util.Comparator.comparing((PeerPath p) -> !p.hasConfigEndpoint())
-                        .thenComparing(PeerPath::rank, Long::compareUnsigned))
-                .limit(GOSSIP_PEERS)
-                .forEach(p -> {
-                    p.suspect(Doubt.OTHER_PATH_LOST);
-                    p.pingIfInDoubt(nowMillis, out);
-                });
-    }
-
-    /**
      * Moves every peer along, with its candidates computed once: its state and notice, a Request when
      * it just connected, then its next step; then the relay sessions we serve. Nothing happens before
      * the first device read.
      */
     private void drive(long nowMillis, Out out) {
         if (!deviceSeen) return;
-        if (networkDoubt) {
-            networkDoubt = false;
-            for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
-        }
+        if (own.takeDoubt()) for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
         boolean anyUp = false;
         boolean lost = false;
         for (PeerPath p : peers.values()) {
@@ -479,7 +371,7 @@ public final class Mesh {
             lost |= p.justLost();
         }
         if (!anyUp) spreading.noneUp();
-        if (lost) doubtOthers(nowMillis, out);
+        if (lost) OwnNetwork.doubtOthers(peers.values(), GOSSIP_PEERS, nowMillis, out);
         desk.drive(nowMillis, out);
     }
 
