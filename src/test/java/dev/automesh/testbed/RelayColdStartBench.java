@@ -2,17 +2,24 @@ package dev.automesh.testbed;
 
 import dev.automesh.testbed.NatTopology.Host;
 import dev.automesh.testbed.NatTopology.Nat;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Time from a cold start until the relayed pair is reachable: both NATs symmetric, a fresh bed and
  * fresh agents per run (only pub's endpoint configured), started together; the clock stops at the first
- * ping from a to b's mesh address that is answered. Prints each run and the median.
+ * ping from a to b's mesh address that is answered. Prints each run and the median; with
+ * {@code -Dtimeline=true} also where each run's time went: a's and b's log lines about b and a (and the
+ * agent's start), in seconds since the agents were spawned.
  *
- * <p>{@code java -cp target/test-classes:target/automesh.jar dev.automesh.testbed.RelayColdStartBench [runs]}
+ * <p>{@code java [-Dtimeline=true] -cp target/test-classes:target/automesh.jar dev.automesh.testbed.RelayColdStartBench [runs]}
  * (root; the packaged jar).
  */
 public final class RelayColdStartBench {
@@ -34,18 +41,43 @@ public final class RelayColdStartBench {
             try {
                 Map<Host, String> endpoints = Map.of(t.pub, NatTopology.PUBLIC_IP + ":" + NatTopology.WG_PORT);
                 long start = System.nanoTime();
+                LocalTime wallStart = LocalTime.now(ZoneOffset.UTC);
                 for (Host h : t.hosts()) agents.add(AgentProcess.start(h, AgentProcess.configFor(h, t.hosts(), endpoints, "")));
                 long deadline = start + 120_000_000_000L;
                 while (System.nanoTime() < deadline) {
                     // -W 1 bounds one try; a reply ends the run at once.
                     if (t.a.ns.exec("ping", "-c", "1", "-W", "1", t.b.meshIp).exit() == 0) {
-                        return (System.nanoTime() - start) / 1e9;
+                        double secs = (System.nanoTime() - start) / 1e9;
+                        if (Boolean.getBoolean("timeline")) timeline(agents, t, wallStart);
+                        return secs;
                     }
                 }
+                timeline(agents, t, wallStart);
                 throw new IllegalStateException("a never reached b within 120 s");
             } finally {
                 for (AgentProcess a : agents) a.stop();
             }
         }
     }
+
+    /** The log lines of a and b that say where the time went, dated since the agents were spawned. */
+    private static void timeline(List<AgentProcess> agents, NatTopology t, LocalTime wallStart) {
+        for (AgentProcess a : agents) {
+            Host h = a.host();
+            if (h != t.a && h != t.b) continue;
+            String other = h == t.a ? "b" : "a";
+            for (String line : a.log().split("\n")) {
+                Matcher m = STAMP.matcher(line);
+                if (!m.find()) continue;
+                boolean wanted = Boolean.getBoolean("timeline.all") || line.contains("running") || line.contains(" " + other + " ") || line.contains("relay")
+                        || line.startsWith(m.group() + " [main]");
+                if (!wanted) continue;
+                double at = Duration.between(wallStart, LocalTime.parse(m.group(1))).toMillis() / 1e3;
+                String rest = line.substring(m.end()).trim();
+                System.out.printf("  %s %6.2f %s%n", h.role, at, rest.length() > 160 ? rest.substring(0, 160) : rest);
+            }
+        }
+    }
+
+    private static final Pattern STAMP = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3})");
 }
