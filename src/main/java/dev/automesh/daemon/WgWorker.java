@@ -95,10 +95,17 @@ final class WgWorker implements AutoCloseable {
         return batchesAsked;
     }
 
-    /** Applying {@code b} after {@code a} has the same effect as this one update. */
+    /**
+     * Applying {@code b} after {@code a} has the same effect as this one update: {@code b}'s fields laid
+     * over {@code a}'s. Fresh if either is: after fresh then plain, the peer is new with the plain
+     * fields on top; for plain then fresh, the peer must still become new, and an endpoint the fresh
+     * one lacks is taken from the plain one (the mesh asked for it and has not withdrawn it, where a
+     * re-created peer would otherwise have none).
+     */
     static PeerUpdate merged(PeerUpdate a, PeerUpdate b) {
         return new PeerUpdate(b.publicKey(), b.endpoint().or(a::endpoint),
-                b.persistentKeepalive().or(a::persistentKeepalive), b.replaceAllowedIps().or(a::replaceAllowedIps));
+                b.persistentKeepalive().or(a::persistentKeepalive), b.replaceAllowedIps().or(a::replaceAllowedIps),
+                a.fresh() || b.fresh());
     }
 
     private void applyPending() {

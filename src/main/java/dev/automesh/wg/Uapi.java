@@ -36,6 +36,12 @@ final class Uapi {
      * {@code public_key=} starts, so within one transaction a later peer would inherit them. Within a run every section sets the same fields, so
      * nothing stale survives; wireguard-go gets the same result either way. A typical mesh batch
      * (endpoint changes, or initial peers) is one run, hence one transaction.
+     *
+     * <p>Fresh updates form runs of their own: such a run is sent as {@link #encodeRemovals} and then
+     * {@link #encodeSet}, two transactions, because boringtun also carries {@code remove=true} into
+     * the following sections, so a re-add after a removal in the same transaction would remove too.
+     * Removing the run's peers before re-adding any of them ends as removing and re-adding each in
+     * turn: a removal only frees that peer's own allowed IPs.
      */
     static List<List<PeerUpdate>> runs(List<PeerUpdate> updates) {
         List<List<PeerUpdate>> runs = new ArrayList<>();
@@ -56,10 +62,30 @@ final class Uapi {
 
     private static int signature(PeerUpdate u) {
         return (u.endpoint().isPresent() ? 1 : 0) | (u.persistentKeepalive().isPresent() ? 2 : 0)
-                | (u.replaceAllowedIps().isPresent() ? 4 : 0);
+                | (u.replaceAllowedIps().isPresent() ? 4 : 0) | (u.fresh() ? 8 : 0);
     }
 
-    /** Updates as one {@code set=1} transaction, terminated by the empty line. */
+    /**
+     * The first transaction of a run of fresh updates: removes their peers (the second, {@link
+     * #encodeSet}, adds them again with their full state). Removing a peer that does not exist is
+     * not an error for wireguard-go or boringtun.
+     */
+    static String encodeRemovals(List<PeerUpdate> fresh) {
+        StringBuilder sb = new StringBuilder(8 + fresh.size() * 90);
+        sb.append("set=1\n");
+        for (PeerUpdate u : fresh) {
+            if (!u.fresh()) throw new IllegalArgumentException("not a fresh update: peer " + u.publicKey());
+            sb.append("public_key=").append(u.publicKey().toHex()).append("\nremove=true\n");
+        }
+        sb.append('\n');
+        return sb.toString();
+    }
+
+    /**
+     * Updates as one {@code set=1} transaction, terminated by the empty line. A fresh update is
+     * written as a full section, the same as a plain one that sets every field it carries: the
+     * removal went before, in {@link #encodeRemovals}.
+     */
     static String encodeSet(List<PeerUpdate> updates) {
         StringBuilder sb = new StringBuilder(64 + updates.size() * 160);
         sb.append("set=1\n");

@@ -87,6 +87,7 @@ public final class UserspaceWireGuard implements WireGuard {
     public void apply(List<PeerUpdate> updates) throws WireGuardException {
         if (updates.isEmpty()) return;
         for (List<PeerUpdate> run : Uapi.runs(updates)) {
+            if (run.get(0).fresh()) checkSetReply(transact(Uapi.encodeRemovals(run), "set"), run);
             checkSetReply(transact(Uapi.encodeSet(run), "set"), run);
         }
     }

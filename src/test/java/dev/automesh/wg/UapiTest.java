@@ -135,6 +135,42 @@ class UapiTest {
     }
 
     @Test
+    void freshUpdatesAreARemovalTransactionThenAFullSet() throws Exception {
+        WgKey a = WgKey.fromHex(PEER1), b = WgKey.fromHex(PEER2);
+        PeerUpdate fa = PeerUpdate.of(a).fresh().endpoint(new InetSocketAddress(ip("192.0.2.9"), 51820)).keepalive(25)
+                .allowedIps(List.of(new IpPrefix(ip("10.0.0.1"), 32))).build();
+        PeerUpdate fb = PeerUpdate.of(b).fresh().endpoint(new InetSocketAddress(ip("127.0.0.1"), 40001)).keepalive(0)
+                .allowedIps(List.of(new IpPrefix(ip("10.0.0.2"), 32), new IpPrefix(ip("fd00::2"), 128))).build();
+        assertEquals(List.of(List.of(fa, fb)), Uapi.runs(List.of(fa, fb)));
+        assertEquals("set=1\n"
+                + "public_key=" + PEER1 + "\nremove=true\n"
+                + "public_key=" + PEER2 + "\nremove=true\n"
+                + "\n", Uapi.encodeRemovals(List.of(fa, fb)));
+        assertEquals("set=1\n"
+                + "public_key=" + PEER1 + "\nendpoint=192.0.2.9:51820\npersistent_keepalive_interval=25\n"
+                + "replace_allowed_ips=true\nallowed_ip=10.0.0.1/32\n"
+                + "public_key=" + PEER2 + "\nendpoint=127.0.0.1:40001\npersistent_keepalive_interval=0\n"
+                + "replace_allowed_ips=true\nallowed_ip=10.0.0.2/32\nallowed_ip=fd00:0:0:0:0:0:0:2/128\n"
+                + "\n", Uapi.encodeSet(List.of(fa, fb)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Uapi.encodeRemovals(List.of(PeerUpdate.of(a).keepalive(1).allowedIps(List.of()).build())));
+        assertTrue(e.getMessage().contains("not a fresh update"), e.getMessage());
+    }
+
+    @Test
+    void freshUpdatesRunApartFromPlainOnesThatSetTheSameFields() throws Exception {
+        WgKey a = WgKey.fromHex(PEER1), b = WgKey.fromHex(PEER2);
+        InetSocketAddress e = new InetSocketAddress(ip("192.0.2.1"), 1);
+        PeerUpdate plainA = PeerUpdate.of(a).endpoint(e).keepalive(0).allowedIps(List.of()).build();
+        PeerUpdate freshB = PeerUpdate.of(b).endpoint(e).keepalive(0).allowedIps(List.of()).fresh().build();
+        PeerUpdate freshBNoEndpoint = PeerUpdate.of(b).keepalive(0).allowedIps(List.of()).fresh().build();
+        assertEquals(List.of(List.of(plainA), List.of(freshB), List.of(plainA)),
+                Uapi.runs(List.of(plainA, freshB, plainA)));
+        assertEquals(List.of(List.of(freshB), List.of(freshBNoEndpoint)), Uapi.runs(List.of(freshB, freshBNoEndpoint)),
+                "within fresh runs too, every section sets the same fields");
+    }
+
+    @Test
     void boringtunReportsItsPublicKeyDirectly() throws Exception {
         WgDevice d = Uapi.parseGet("bt0", "own_public_key=" + ALICE_PUB + "\nlisten_port=1\n"
                 + "public_key=" + PEER1 + "\npersistent_keepalive_interval=5\nendpoint=[::1]:7\nrx_bytes=1\n"

@@ -61,6 +61,11 @@ public final class WgNetlinkCodec {
      * peer whose allowed IPs do not fit continues in the next message with only its public key and
      * the remaining allowed IPs (without REPLACE_ALLOWEDIPS, so they add to what was set), as `wg`
      * does. Sequence numbers come from {@code seqs}.
+     *
+     * <p>A fresh update is two peer entries with its key: one with WGPEER_F_REMOVE_ME, then the full
+     * peer. The kernel handles the entries of a message in order, so the second creates a new peer
+     * object. Both are in the same message (a split moves them together to the next one), so no
+     * message boundary falls between the removal and the re-add.
      */
     public static List<byte[]> setDeviceRequests(int family, IntSupplier seqs, String iface,
                                                  List<PeerUpdate> updates, int budget) {
@@ -77,9 +82,18 @@ public final class WgNetlinkCodec {
             while (i < updates.size()) {
                 PeerUpdate u = updates.get(i);
                 int peerMark = m.mark();
-                int peer = m.beginNested(peersInMessage);
-                m.attr(WGPEER_A_PUBLIC_KEY, u.publicKey().bytes());
                 boolean continuation = ipIndex > 0;
+                int entries = 1;
+                if (u.fresh() && !continuation) {
+                    // The removal travels with the start of the re-add: a split never separates them.
+                    int removal = m.beginNested(peersInMessage);
+                    m.attr(WGPEER_A_PUBLIC_KEY, u.publicKey().bytes());
+                    m.u32(WGPEER_A_FLAGS, WGPEER_F_REMOVE_ME);
+                    m.endNested(removal);
+                    entries = 2;
+                }
+                int peer = m.beginNested(peersInMessage + entries - 1);
+                m.attr(WGPEER_A_PUBLIC_KEY, u.publicKey().bytes());
                 if (!continuation) {
                     if (u.replaceAllowedIps().isPresent()) m.u32(WGPEER_A_FLAGS, WGPEER_F_REPLACE_ALLOWEDIPS);
                     u.endpoint().ifPresent(e -> m.attr(WGPEER_A_ENDPOINT, sockaddr(e)));
@@ -112,7 +126,7 @@ public final class WgNetlinkCodec {
                     throw new IllegalArgumentException("message budget " + budget + " too small for one peer");
                 }
                 m.endNested(peer);
-                peersInMessage++;
+                peersInMessage += entries;
                 if (!peerDone) break; // the rest of its allowed IPs go in the next message
                 i++;
                 ipIndex = 0;

@@ -250,6 +250,89 @@ class WgNetlinkCodecTest {
     }
 
     @Test
+    void freshUpdateIsARemovalEntryThenTheFullPeerByteExact() throws Exception {
+        assumeLittleEndian();
+        String keyHex = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+        WgKey k = WgKey.fromHex(keyHex);
+        PeerUpdate u = PeerUpdate.of(k).fresh().endpoint(new InetSocketAddress(InetAddress.getByName("192.0.2.9"), 51820))
+                .keepalive(25).allowedIps(List.of(prefix("10.0.0.1", 32))).build();
+        List<byte[]> msgs = WgNetlinkCodec.setDeviceRequests(0x1a, () -> 5, "wg0", List.of(u), 8192);
+        assertEquals(1, msgs.size());
+        assertEquals("bc000000" + "1a00" + "0500" + "05000000" + "00000000" + "01010000"
+                + "08000200" + "77673000"
+                + "a0000880" // WGDEVICE_A_PEERS
+                + "30000080" + "24000100" + keyHex + "08000300" + "01000000" // peer 0: key, REMOVE_ME
+                + "6c000180" + "24000100" + keyHex + "08000300" + "02000000" // peer 1: key, REPLACE_ALLOWEDIPS
+                + "14000400" + "0200" + "ca6c" + "c0000209" + "0000000000000000" // endpoint
+                + "06000500" + "1900" + "0000" // keepalive 25
+                + "20000980" + "1c000080" + "06000100" + "0200" + "0000" + "08000200" + "0a000001"
+                + "05000300" + "20" + "000000", // allowed IP 10.0.0.1/32
+                HEX.formatHex(msgs.get(0)));
+    }
+
+    @Test
+    void aSplitNeverFallsBetweenAFreshRemovalAndItsReAdd() throws Exception {
+        // Two plain peers of 80 bytes fill a 256-byte message up to where the 48-byte removal would
+        // still fit but the re-add would not: both go to the next message.
+        InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("2001:db8::1"), 1);
+        List<PeerUpdate> ups = List.of(
+                PeerUpdate.of(key(1)).endpoint(v6).keepalive(1).build(),
+                PeerUpdate.of(key(2)).endpoint(v6).keepalive(1).build(),
+                PeerUpdate.of(key(3)).fresh().endpoint(v6).keepalive(1).allowedIps(List.of(prefix("10.0.0.3", 32))).build());
+        List<byte[]> msgs = WgNetlinkCodec.setDeviceRequests(0x1a, new AtomicInteger()::incrementAndGet, "wg0", ups, 256);
+        assertEquals(2, msgs.size());
+        assertEquals(List.of(key(1), key(2)), parseSet(msgs.get(0)).stream().map(SetEntry::key).toList());
+        assertEquals(List.of(new SetEntry(key(3), WGPEER_F_REMOVE_ME, false, List.of()),
+                new SetEntry(key(3), WGPEER_F_REPLACE_ALLOWEDIPS, true, List.of(prefix("10.0.0.3", 32)))),
+                parseSet(msgs.get(1)));
+    }
+
+    @Test
+    void freshAndPlainUpdatesInAnyBudgetKeepOrderAndRemovalsBesideTheirReAdds() throws Exception {
+        List<PeerUpdate> ups = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            List<IpPrefix> ips = new ArrayList<>();
+            for (int j = 0; j < i % 7 * 5; j++) ips.add(prefix("10." + i + "." + j + ".0", 24));
+            PeerUpdate.Builder b = PeerUpdate.of(key(i)).keepalive(i % 3).allowedIps(ips);
+            if (i % 2 == 0) b.endpoint(new InetSocketAddress(InetAddress.getByName("192.0.2." + i), 1000 + i));
+            ups.add(i % 3 == 0 ? b.fresh().build() : b.build());
+        }
+        for (int budget = 256; budget <= 2304; budget += 64) {
+            List<byte[]> msgs = WgNetlinkCodec.setDeviceRequests(0x1a, new AtomicInteger()::incrementAndGet, "wg0", ups, budget);
+            List<SetEntry> all = new ArrayList<>();
+            for (byte[] m : msgs) {
+                assertTrue(m.length <= budget, m.length + " bytes over budget " + budget);
+                List<SetEntry> entries = parseSet(m);
+                for (int e = 0; e < entries.size(); e++) {
+                    if ((entries.get(e).flags() & WGPEER_F_REMOVE_ME) == 0) continue;
+                    assertTrue(e + 1 < entries.size(), "budget " + budget + ": removal of " + entries.get(e).key()
+                            + " ends a message, its re-add would be in the next");
+                    assertEquals(entries.get(e).key(), entries.get(e + 1).key(), "budget " + budget);
+                    assertEquals(WGPEER_F_REPLACE_ALLOWEDIPS, entries.get(e + 1).flags(), "budget " + budget);
+                }
+                all.addAll(entries);
+            }
+            int k = 0;
+            for (PeerUpdate u : ups) {
+                if (u.fresh()) {
+                    assertEquals(new SetEntry(u.publicKey(), WGPEER_F_REMOVE_ME, false, List.of()), all.get(k++),
+                            "budget " + budget);
+                }
+                SetEntry head = all.get(k++);
+                assertEquals(u.publicKey(), head.key(), "budget " + budget);
+                assertEquals(WGPEER_F_REPLACE_ALLOWEDIPS, head.flags());
+                assertEquals(u.endpoint().isPresent(), head.hasEndpoint());
+                List<IpPrefix> got = new ArrayList<>(head.ips());
+                while (k < all.size() && all.get(k).key().equals(u.publicKey()) && all.get(k).flags() == 0) {
+                    got.addAll(all.get(k++).ips());
+                }
+                assertEquals(u.replaceAllowedIps().orElseThrow(), got, "budget " + budget + ", peer " + u.publicKey());
+            }
+            assertEquals(all.size(), k, "budget " + budget + ": nothing more than asked");
+        }
+    }
+
+    @Test
     void errorAndDoneCarryErrno() throws Exception {
         NlMessageBuilder e = new NlMessageBuilder(NLMSG_ERROR, 0, 4);
         byte[] b = e.build();
