@@ -80,6 +80,15 @@ final class RelayEnd {
         this.initiator = initiator;
     }
 
+    /** No probe going on, none asked for, no roam seen (a new session, or the relay lost). */
+    void resetProbe() {
+        probe = null;
+        closed = false;
+        bothNext = false;
+        askedWindowMillis = 0;
+        roam = null;
+    }
+
     void to(Phase p, long nowMillis) {
         phase = p;
         phaseSinceMillis = nowMillis;
