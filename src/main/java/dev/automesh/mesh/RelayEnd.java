@@ -57,6 +57,10 @@ final class RelayEnd {
     /** Traffic came back through the relay since we switched to it. */
     boolean working;
     long rxAtSwitch;
+    /** The switch re-created the peer (it had no session): its counters started at 0. */
+    boolean fresh;
+    boolean freshRetried;
+    long switchedMillis;
     long refreshedMillis;
     long pingMillis;
     long nextAskMillis;

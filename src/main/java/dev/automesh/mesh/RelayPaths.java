@@ -5,6 +5,7 @@ import dev.automesh.mesh.Action.Notice;
 import dev.automesh.mesh.Action.Notice.LostWhy;
 import dev.automesh.mesh.MeshStatus.State;
 import dev.automesh.mesh.RelayEnd.Phase;
+import dev.automesh.wg.IpPrefix;
 import dev.automesh.wg.PeerUpdate;
 import dev.automesh.wire.Extension;
 import dev.automesh.wire.Extension.Closing;
@@ -33,6 +34,8 @@ final class RelayPaths {
     static final long RELAY_AFTER_MS = 8_000;
     /** RelayRequest → RelayReady, and RelayUse → loopback endpoint. */
     static final long SETUP_TIMEOUT_MS = 3_000;
+    /** A fresh switch with no handshake yet this long after it: once more (a handshake takes one round trip). */
+    static final long FRESH_RETRY_MS = 2_000;
     /** Endpoint switched to the relay → something came back through it. */
     static final long FIRST_TRAFFIC_MS = 6_000;
     /** A relayed path quiet this long gets a Ping through it ... */
@@ -115,6 +118,13 @@ final class RelayPaths {
         if (!relayLive(e.via, nowMillis)) return lost(e, LostWhy.RELAY_UNREACHABLE, nowMillis, out);
         boolean justWorking = false;
         if (!e.working) {
+            // The first initiation through the relay was lost (the other end's proxy not open yet, say):
+            // one more fresh start rather than WireGuard's own retry 5 s later.
+            if (e.initiator && e.fresh && !e.freshRetried && link.handshakeS() == 0
+                    && nowMillis - e.switchedMillis >= FRESH_RETRY_MS) {
+                e.freshRetried = true;
+                switchTo(e, nowMillis, out);
+            }
             if (link.live(nowMillis) && link.rx() > e.rxAtSwitch) {
                 e.working = true;
                 justWorking = true;
@@ -220,14 +230,34 @@ final class RelayPaths {
         e.loopback = loopback;
         e.to(Phase.RELAYED, nowMillis);
         e.working = false;
-        e.rxAtSwitch = p.link().rx();
         e.refreshedMillis = nowMillis;
         e.pingMillis = 0;
         e.resetProbe();
         e.nextProbeMillis = nowMillis + probes.delay(p);
-        // Only the initiator keeps the session warm before it works: two initiating ends drop each other's responses.
-        out.update(PeerUpdate.of(p.key()).endpoint(loopback).keepalive(e.initiator ? PeerPath.KEEPALIVE_PROBING : 0).build());
-        if (e.initiator || p.link().live(nowMillis)) out.send(p.gossipAddress(), new Message.Ping());
+        boolean live = p.link().live(nowMillis);
+        // A session that still holds keys (a relay lost, the next one) carries on through the new endpoint;
+        // without one the peer is re-created: see switchTo.
+        e.fresh = !live;
+        e.freshRetried = false;
+        e.rxAtSwitch = live ? p.link().rx() : 0;
+        switchTo(e, nowMillis, out);
+        if (live && !e.initiator) out.send(p.gossipAddress(), new Message.Ping());
+    }
+
+    /**
+     * Points WireGuard at the loopback proxy. Only the initiator keeps the session warm before it works:
+     * two initiating ends drop each other's responses. A fresh switch re-creates the peer: WireGuard lets
+     * a peer object initiate once per 5 s, and its last initiation went to a direct candidate moments
+     * ago, so the first one through the relay would wait for up to 5 s; on the other end it also drops
+     * initiations still pending towards the direct candidate. The new peer's counters start at 0.
+     */
+    private void switchTo(RelayEnd e, long nowMillis, Out out) {
+        PeerUpdate.Builder u = PeerUpdate.of(e.peer.key()).endpoint(e.loopback)
+                .keepalive(e.initiator ? PeerPath.KEEPALIVE_PROBING : 0);
+        if (e.fresh) u.allowedIps(List.of(IpPrefix.host(e.peer.gossipAddress().getAddress()))).fresh();
+        e.switchedMillis = nowMillis;
+        out.update(u.build());
+        if (e.initiator) out.send(e.peer.gossipAddress(), new Message.Ping());
     }
 
     // ---------------------------------------------------------------- status

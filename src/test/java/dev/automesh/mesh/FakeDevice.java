@@ -48,6 +48,8 @@ final class FakeDevice {
             if (a instanceof Action.Configure c) {
                 for (PeerUpdate u : c.updates()) {
                     applied.add(u);
+                    // a fresh update re-creates the peer: no session, counters from 0
+                    if (u.fresh()) peers.put(u.publicKey(), new P(u.publicKey()));
                     P p = peers.computeIfAbsent(u.publicKey(), P::new);
                     u.endpoint().ifPresent(e -> p.endpoint = e);
                     u.persistentKeepalive().ifPresent(k -> p.keepalive = k);
