@@ -236,8 +236,10 @@ final class RelayPaths {
         e.nextProbeMillis = nowMillis + probes.delay(p);
         boolean live = p.link().live(nowMillis);
         // A session that still holds keys (a relay lost, the next one) carries on through the new endpoint;
-        // without one the peer is re-created: see switchTo.
-        e.fresh = !live;
+        // without one the initiator re-creates the peer: see switchTo. Never the other end: its switch
+        // races the initiator's first handshake through the relay, and re-created after answering it,
+        // it would drop the session the initiator then uses (seen in the test bed under load).
+        e.fresh = !live && e.initiator;
         e.freshRetried = false;
         e.rxAtSwitch = live ? p.link().rx() : 0;
         switchTo(e, nowMillis, out);
@@ -248,8 +250,7 @@ final class RelayPaths {
      * Points WireGuard at the loopback proxy. Only the initiator keeps the session warm before it works:
      * two initiating ends drop each other's responses. A fresh switch re-creates the peer: WireGuard lets
      * a peer object initiate once per 5 s, and its last initiation went to a direct candidate moments
-     * ago, so the first one through the relay would wait for up to 5 s; on the other end it also drops
-     * initiations still pending towards the direct candidate. The new peer's counters start at 0.
+     * ago, so the first one through the relay would wait for up to 5 s. The new peer's counters start at 0.
      */
     private void switchTo(RelayEnd e, long nowMillis, Out out) {
         PeerUpdate.Builder u = PeerUpdate.of(e.peer.key()).endpoint(e.loopback)

@@ -124,6 +124,7 @@ class RelayPathsTest {
         Action.Configure conf = (Action.Configure) endpoint.actions().get(0);
         assertEquals(Optional.of(ep("127.0.0.1:30000")), conf.updates().get(0).endpoint());
         assertEquals(Optional.of(0), conf.updates().get(0).persistentKeepalive(), "no keepalive until it works: it does not initiate");
+        assertFalse(conf.updates().get(0).fresh(), "only the initiator re-creates the peer: ours may have answered it already");
         assertTrue(b.relayed());
     }
 
