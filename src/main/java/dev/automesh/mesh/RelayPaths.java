@@ -30,7 +30,7 @@ import java.util.function.Function;
  * (ProbeDirect) after a one-sided one failed, so stale NAT state on its side can expire in between.
  */
 final class RelayPaths {
-    /** No direct handshake this long after probing began (with a candidate tried): ask a relay. */
+    /** No direct handshake this long after probing began (with a candidate tried a window ago): ask a relay. */
     static final long RELAY_AFTER_MS = 8_000;
     /** RelayRequest → RelayReady, and RelayUse → loopback endpoint. */
     static final long SETUP_TIMEOUT_MS = 3_000;
@@ -57,6 +57,8 @@ final class RelayPaths {
     private final Collection<PeerPath> all;
     private final Map<WgKey, RelayEnd> ends = new HashMap<>();
     private final RelayProbes probes = new RelayProbes();
+    /** Per peer not directly up: when we first saw one of its candidates tried. */
+    private final Map<WgKey, Long> firstTriedMillis = new HashMap<>();
     /** Per peer, the relays that failed or refused for it, until when they are skipped. */
     private final Map<WgKey, Map<WgKey, Long>> badUntil = new HashMap<>();
 
@@ -77,6 +79,7 @@ final class RelayPaths {
     void afterDirect(PeerPath p, List<PathCandidate> cands, long nowMillis, Out out) {
         RelayEnd e = ends.get(p.key());
         if (p.up()) {
+            firstTriedMillis.remove(p.key());
             probes.directUp(p, nowMillis);
             if (e != null) cancel(e, out);
             return;
@@ -86,7 +89,12 @@ final class RelayPaths {
             if (e != null) setupTimeouts(e, nowMillis, out);
             return;
         }
-        boolean waitedEnough = nowMillis - p.downSinceMillis() >= RELAY_AFTER_MS && (p.tried(cands) > 0 || cands.isEmpty());
+        int tried = p.tried(cands);
+        if (tried > 0) firstTriedMillis.putIfAbsent(p.key(), nowMillis);
+        // A candidate learnt late (our tunnel to the gossiping node came up late) still gets one window:
+        // a pair that can punch is never relayed for want of time to try.
+        boolean triedLongEnough = tried > 0 && nowMillis - firstTriedMillis.get(p.key()) >= PeerPath.TRY_WINDOW_MS;
+        boolean waitedEnough = nowMillis - p.downSinceMillis() >= RELAY_AFTER_MS && (triedLongEnough || cands.isEmpty());
         if (e == null && !(waitedEnough || p.allFailed(cands))) return;
         if (e == null) {
             e = new RelayEnd(p, true);

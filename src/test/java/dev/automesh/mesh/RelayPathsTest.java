@@ -239,4 +239,29 @@ class RelayPathsTest {
         assertFalse(updates(sw).get(0).fresh(), "a session with keys carries on through the new endpoint");
         assertEquals(Optional.of(ep("127.0.0.1:30001")), updates(sw).get(0).endpoint());
     }
+
+    @Test
+    void aCandidateLearntLateGetsOneWholeWindowBeforeTheRelayIsAsked() {
+        PeerPath c = peer(1, true), b = peer(2, false);
+        RelayPaths r = paths();
+        down(b);
+        List<PathCandidate> cands = List.of(new PathCandidate(ep("198.51.100.2:40000"),
+                new MeshStatus.Source(MeshStatus.SourceKind.GOSSIP, ""), T0 / 1000, java.util.OptionalLong.empty()));
+        // our tunnel to the gossiping node came up late: b's endpoint is tried 7 s after probing began
+        long tried = T0 + 7_000;
+        b.judge(cands, tried, new Out());
+        b.move(cands, tried, new Out());
+        for (long t = tried; t < tried + PeerPath.TRY_WINDOW_MS; t += 1000) {
+            live(c, t);
+            b.judge(cands, t, new Out());
+            Out out = new Out();
+            r.afterDirect(b, cands, t, out);
+            assertTrue(relayExts(out).isEmpty(), "asked " + (t - tried) + " ms after the only candidate's first try");
+        }
+        long t = tried + PeerPath.TRY_WINDOW_MS;
+        live(c, t);
+        Out ask = new Out();
+        r.afterDirect(b, cands, t, ask);
+        assertTrue(relayExts(ask).get(0).getValue() instanceof Extension.RelayRequest, "asked once the window is over");
+    }
 }
