@@ -17,12 +17,16 @@ import java.util.regex.Pattern;
  * fresh agents per run (only pub's endpoint configured), started together; the clock stops at the first
  * ping from a to b's mesh address that is answered. Prints each run and the median; with
  * {@code -Dtimeline=true} also where each run's time went: a's and b's INFO lines (all lines with
- * {@code -Dtimeline.all=true}), in seconds since the agents were spawned.
+ * {@code -Dtimeline.all=true}), in seconds since the agents were spawned. With {@code -Drelay.up=true}
+ * pub's agent is started (and running) before the clock starts, as when a pair joins a running mesh.
  *
  * <p>{@code java [-Dtimeline=true] -cp target/test-classes:target/automesh.jar dev.automesh.testbed.RelayColdStartBench [runs]}
  * (root; the packaged jar).
  */
 public final class RelayColdStartBench {
+    /** -Drelay.up=true: pub's agent runs before the clock starts; a, a2 and b start cold. */
+    private static final boolean RELAY_UP = Boolean.getBoolean("relay.up");
+
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         double[] secs = new double[runs];
@@ -40,9 +44,20 @@ public final class RelayColdStartBench {
             List<AgentProcess> agents = new ArrayList<>();
             try {
                 Map<Host, String> endpoints = Map.of(t.pub, NatTopology.PUBLIC_IP + ":" + NatTopology.WG_PORT);
+                if (RELAY_UP) {
+                    // The relay as in a running mesh: up before the pair, so its own start is not timed.
+                    AgentProcess pub = AgentProcess.start(t.pub, AgentProcess.configFor(t.pub, t.hosts(), endpoints, ""));
+                    agents.add(pub);
+                    long until = System.nanoTime() + 60_000_000_000L;
+                    while (!pub.log().contains("automesh running") && System.nanoTime() < until) Thread.sleep(100);
+                    Thread.sleep(1000);
+                }
                 long start = System.nanoTime();
                 LocalTime wallStart = LocalTime.now(ZoneOffset.UTC);
-                for (Host h : t.hosts()) agents.add(AgentProcess.start(h, AgentProcess.configFor(h, t.hosts(), endpoints, "")));
+                for (Host h : t.hosts()) {
+                    if (RELAY_UP && h == t.pub) continue;
+                    agents.add(AgentProcess.start(h, AgentProcess.configFor(h, t.hosts(), endpoints, "")));
+                }
                 long deadline = start + 120_000_000_000L;
                 while (System.nanoTime() < deadline) {
                     // -W 1 bounds one try; a reply ends the run at once.
