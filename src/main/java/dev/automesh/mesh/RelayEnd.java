@@ -57,6 +57,10 @@ final class RelayEnd {
     /** Traffic came back through the relay since we switched to it. */
     boolean working;
     long rxAtSwitch;
+    /** The switch re-created the peer (it had no session): its counters started at 0. */
+    boolean fresh;
+    boolean freshRetried;
+    long switchedMillis;
     long refreshedMillis;
     long pingMillis;
     long nextAskMillis;
@@ -78,6 +82,15 @@ final class RelayEnd {
     RelayEnd(PeerPath peer, boolean initiator) {
         this.peer = peer;
         this.initiator = initiator;
+    }
+
+    /** No probe going on, none asked for, no roam seen (a new session, or the relay lost). */
+    void resetProbe() {
+        probe = null;
+        closed = false;
+        bothNext = false;
+        askedWindowMillis = 0;
+        roam = null;
     }
 
     void to(Phase p, long nowMillis) {

@@ -5,6 +5,7 @@ import dev.automesh.mesh.Action.Notice;
 import dev.automesh.mesh.Action.Notice.LostWhy;
 import dev.automesh.mesh.MeshStatus.State;
 import dev.automesh.mesh.RelayEnd.Phase;
+import dev.automesh.wg.IpPrefix;
 import dev.automesh.wg.PeerUpdate;
 import dev.automesh.wire.Extension;
 import dev.automesh.wire.Extension.Closing;
@@ -29,10 +30,12 @@ import java.util.function.Function;
  * (ProbeDirect) after a one-sided one failed, so stale NAT state on its side can expire in between.
  */
 final class RelayPaths {
-    /** No direct handshake this long after probing began (with a candidate tried): ask a relay. */
+    /** No direct handshake this long after probing began (with a candidate tried a window ago): ask a relay. */
     static final long RELAY_AFTER_MS = 8_000;
     /** RelayRequest → RelayReady, and RelayUse → loopback endpoint. */
     static final long SETUP_TIMEOUT_MS = 3_000;
+    /** A fresh switch with no handshake yet this long after it: once more (a handshake takes one round trip). */
+    static final long FRESH_RETRY_MS = 2_000;
     /** Endpoint switched to the relay → something came back through it. */
     static final long FIRST_TRAFFIC_MS = 6_000;
     /** A relayed path quiet this long gets a Ping through it ... */
@@ -45,16 +48,6 @@ final class RelayPaths {
     static final long BAD_RELAY_MS = 30_000;
     /** A non-initiating end that lost its relay waits this long for the next one before probing itself. */
     static final long WAIT_NEXT_MS = 10_000;
-    /** Probes of the direct path: 30 s, 60 s, 120 s, 240 s, then every 300 s. */
-    static final long PROBE_FIRST_MS = 30_000;
-    static final long PROBE_MAX_MS = 300_000;
-    static final long PROBE_WINDOW_MS = 2_000;
-    /** A two-sided probe: the initiator's window from its switch, and the one it asks the other end for
-     *  (that end switches on receipt, about a drive earlier, and must still be there at the end). */
-    static final long BOTH_WINDOW_MS = 4_000;
-    static final long BOTH_ASKED_MS = 7_000;
-    /** Direct this long after a relay: the probe backoff starts over. */
-    static final long DIRECT_STABLE_MS = 300_000;
     static final int KEEPALIVE_RELAYED = 25;
 
     private final byte[] ownKey;
@@ -63,9 +56,9 @@ final class RelayPaths {
     private final Function<String, PeerPath> byB64;
     private final Collection<PeerPath> all;
     private final Map<WgKey, RelayEnd> ends = new HashMap<>();
-    /** Per peer: how many probe steps the backoff has taken (kept across relay sessions: no flapping). */
-    private final Map<WgKey, Integer> probeLevel = new HashMap<>();
-    private final Map<WgKey, Long> directSince = new HashMap<>();
+    private final RelayProbes probes = new RelayProbes();
+    /** Per peer not directly up: when we first saw one of its candidates tried. */
+    private final Map<WgKey, Long> firstTriedMillis = new HashMap<>();
     /** Per peer, the relays that failed or refused for it, until when they are skipped. */
     private final Map<WgKey, Map<WgKey, Long>> badUntil = new HashMap<>();
 
@@ -86,17 +79,22 @@ final class RelayPaths {
     void afterDirect(PeerPath p, List<PathCandidate> cands, long nowMillis, Out out) {
         RelayEnd e = ends.get(p.key());
         if (p.up()) {
-            directSince.putIfAbsent(p.key(), nowMillis);
-            if (nowMillis - directSince.get(p.key()) >= DIRECT_STABLE_MS) probeLevel.remove(p.key());
+            firstTriedMillis.remove(p.key());
+            probes.directUp(p, nowMillis);
             if (e != null) cancel(e, out);
             return;
         }
-        directSince.remove(p.key());
+        probes.directDown(p);
         if (!initiator(p)) {
             if (e != null) setupTimeouts(e, nowMillis, out);
             return;
         }
-        boolean waitedEnough = nowMillis - p.downSinceMillis() >= RELAY_AFTER_MS && (p.tried(cands) > 0 || cands.isEmpty());
+        int tried = p.tried(cands);
+        if (tried > 0) firstTriedMillis.putIfAbsent(p.key(), nowMillis);
+        // A candidate learnt late (our tunnel to the gossiping node came up late) still gets one window:
+        // a pair that can punch is never relayed for want of time to try.
+        boolean triedLongEnough = tried > 0 && nowMillis - firstTriedMillis.get(p.key()) >= PeerPath.TRY_WINDOW_MS;
+        boolean waitedEnough = nowMillis - p.downSinceMillis() >= RELAY_AFTER_MS && (triedLongEnough || cands.isEmpty());
         if (e == null && !(waitedEnough || p.allFailed(cands))) return;
         if (e == null) {
             e = new RelayEnd(p, true);
@@ -128,6 +126,13 @@ final class RelayPaths {
         if (!relayLive(e.via, nowMillis)) return lost(e, LostWhy.RELAY_UNREACHABLE, nowMillis, out);
         boolean justWorking = false;
         if (!e.working) {
+            // The first initiation through the relay was lost (the other end's proxy not open yet, say):
+            // one more fresh start rather than WireGuard's own retry 5 s later.
+            if (e.initiator && e.fresh && !e.freshRetried && link.handshakeS() == 0
+                    && nowMillis - e.switchedMillis >= FRESH_RETRY_MS) {
+                e.freshRetried = true;
+                switchTo(e, nowMillis, out);
+            }
             if (link.live(nowMillis) && link.rx() > e.rxAtSwitch) {
                 e.working = true;
                 justWorking = true;
@@ -137,17 +142,12 @@ final class RelayPaths {
                 return lost(e, LostWhy.STALLED, nowMillis, out);
             }
         }
-        if (e.probe != null) {
-            probeStep(e, cands, nowMillis, out);
-            return justWorking;
+        switch (probes.drive(e, cands, nowMillis, out)) {
+            case PROBING: return justWorking;
+            case DIRECT: ends.remove(p.key()); return false;
+            case CLOSED: return lost(e, LostWhy.CLOSED, nowMillis, out);
+            case NONE: break;
         }
-        if (!e.initiator && e.askedWindowMillis > 0) {
-            long window = e.askedWindowMillis;
-            e.askedWindowMillis = 0;
-            if (e.working && !cands.isEmpty()) startBoth(e, cands.get(0).address(), window, nowMillis, out);
-            return justWorking;
-        }
-        if (e.working && roamed(e, cands, nowMillis, out)) return false;
         if (e.working) {
             long rxAt = link.rxChangedMillis();
             if (e.pingMillis > rxAt && nowMillis - e.pingMillis >= PING_ANSWER_MS) {
@@ -163,7 +163,7 @@ final class RelayPaths {
             e.requestId = random.nextLong();
             out.send(e.via.gossipAddress(), new Message.Ping(), List.of(new Extension.RelayRequest(e.requestId, p.b64())));
         }
-        if (e.initiator && e.working && nowMillis >= e.nextProbeMillis && !cands.isEmpty()) startProbe(e, cands, nowMillis, out);
+        probes.maybeStart(e, cands, nowMillis, out);
         return justWorking;
     }
 
@@ -214,11 +214,7 @@ final class RelayPaths {
     /** The initiator asks for a two-sided probe: start it at the next drive (which knows the candidates). */
     void onProbeDirect(PeerPath from, Extension.ProbeDirect d) {
         RelayEnd e = ends.get(from.key());
-        if (e == null || e.initiator || e.phase != Phase.RELAYED || !e.working || e.sessionId != d.sessionId()
-                || e.probe != null) {
-            return;
-        }
-        e.askedWindowMillis = Math.min(d.windowMillis(), BOTH_ASKED_MS);
+        if (e != null) probes.onProbeDirect(e, d);
     }
 
     void onClose(PeerPath from, Extension.RelayClose c, long nowMillis, Out out) {
@@ -242,17 +238,35 @@ final class RelayPaths {
         e.loopback = loopback;
         e.to(Phase.RELAYED, nowMillis);
         e.working = false;
-        e.rxAtSwitch = p.link().rx();
         e.refreshedMillis = nowMillis;
         e.pingMillis = 0;
-        e.probe = null;
-        e.bothNext = false;
-        e.askedWindowMillis = 0;
-        e.roam = null;
-        e.nextProbeMillis = nowMillis + probeDelay(p);
-        // Only the initiator keeps the session warm before it works: two initiating ends drop each other's responses.
-        out.update(PeerUpdate.of(p.key()).endpoint(loopback).keepalive(e.initiator ? PeerPath.KEEPALIVE_PROBING : 0).build());
-        if (e.initiator || p.link().live(nowMillis)) out.send(p.gossipAddress(), new Message.Ping());
+        e.resetProbe();
+        e.nextProbeMillis = nowMillis + probes.delay(p);
+        boolean live = p.link().live(nowMillis);
+        // A session that still holds keys (a relay lost, the next one) carries on through the new endpoint;
+        // without one the initiator re-creates the peer: see switchTo. Never the other end: its switch
+        // races the initiator's first handshake through the relay, and re-created after answering it,
+        // it would drop the session the initiator then uses (seen in the test bed under load).
+        e.fresh = !live && e.initiator;
+        e.freshRetried = false;
+        e.rxAtSwitch = live ? p.link().rx() : 0;
+        switchTo(e, nowMillis, out);
+        if (live && !e.initiator) out.send(p.gossipAddress(), new Message.Ping());
+    }
+
+    /**
+     * Points WireGuard at the loopback proxy. Only the initiator keeps the session warm before it works:
+     * two initiating ends drop each other's responses. A fresh switch re-creates the peer: WireGuard lets
+     * a peer object initiate once per 5 s, and its last initiation went to a direct candidate moments
+     * ago, so the first one through the relay would wait for up to 5 s. The new peer's counters start at 0.
+     */
+    private void switchTo(RelayEnd e, long nowMillis, Out out) {
+        PeerUpdate.Builder u = PeerUpdate.of(e.peer.key()).endpoint(e.loopback)
+                .keepalive(e.initiator ? PeerPath.KEEPALIVE_PROBING : 0);
+        if (e.fresh) u.allowedIps(List.of(IpPrefix.host(e.peer.gossipAddress().getAddress()))).fresh();
+        e.switchedMillis = nowMillis;
+        out.update(u.build());
+        if (e.initiator) out.send(e.peer.gossipAddress(), new Message.Ping());
     }
 
     // ---------------------------------------------------------------- status
@@ -328,11 +342,7 @@ final class RelayPaths {
         if (old != null) bad(e, old.key(), nowMillis + BAD_RELAY_MS);
         boolean wasWorking = e.phase == Phase.RELAYED && e.working;
         e.working = false;
-        e.probe = null;
-        e.closed = false;
-        e.bothNext = false;
-        e.askedWindowMillis = 0;
-        e.roam = null;
+        e.resetProbe();
         e.sessionId = 0;
         if (e.initiator) {
             ask(e, nowMillis, out);
@@ -347,123 +357,12 @@ final class RelayPaths {
         return false;
     }
 
-    /** Direct works again: WireGuard stays at {@code endpoint}, the relay is let go. */
-    private void directAgain(RelayEnd e, InetSocketAddress endpoint, List<PathCandidate> cands, long nowMillis, Out out) {
-        out.add(new Notice.DirectAgain(e.peer.name(), e.peer.b64(), endpoint, e.via.name()));
-        out.add(new Action.RelayDrop(e.peer.key(), e.sessionId));
-        out.send(e.via.gossipAddress(), new Message.Ping(), List.of(new Extension.RelayClose(e.sessionId, Closing.NOT_NEEDED)));
-        ends.remove(e.peer.key());
-        probeLevel.merge(e.peer.key(), 1, Integer::sum); // should it fail again soon, the next probe waits longer
-        directSince.put(e.peer.key(), nowMillis);
-        e.peer.resumeDirect(endpoint, cands, nowMillis);
-    }
-
     private void cancel(RelayEnd e, Out out) {
         if (e.phase == Phase.OPENING || e.phase == Phase.RELAYED) out.add(new Action.RelayDrop(e.peer.key(), e.sessionId));
         if (e.via != null && e.sessionId != 0) {
             out.send(e.via.gossipAddress(), new Message.Ping(), List.of(new Extension.RelayClose(e.sessionId, Closing.NOT_NEEDED)));
         }
         ends.remove(e.peer.key());
-    }
-
-    /**
-     * A scheduled probe: one-sided first (the initiator alone points WireGuard at the direct endpoint,
-     * enough when the other end's NAT lets unsolicited input in); after it failed, two-sided: ask the
-     * other end through the relay, and switch at the next drive, when the request has crossed it.
-     */
-    private void startProbe(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
-        InetSocketAddress ep = cands.get(0).address();
-        if (e.bothNext) {
-            e.bothNext = false;
-            e.probe = RelayEnd.Probe.both(ep, nowMillis, false, BOTH_WINDOW_MS);
-            out.send(e.peer.gossipAddress(), new Message.Ping(), List.of(new Extension.ProbeDirect(e.sessionId, (int) BOTH_ASKED_MS)));
-            return;
-        }
-        e.probe = RelayEnd.Probe.oneSided(ep, nowMillis, e.peer.link().rx(), PROBE_WINDOW_MS);
-        out.update(PeerUpdate.of(e.peer.key()).endpoint(ep).build());
-        out.send(e.peer.gossipAddress(), new Message.Ping()); // through the tunnel, now to the direct endpoint
-    }
-
-    /** Points WireGuard at {@code ep} for a two-sided probe and sends through it. */
-    private void startBoth(RelayEnd e, InetSocketAddress ep, long windowMillis, long nowMillis, Out out) {
-        e.probe = RelayEnd.Probe.both(ep, nowMillis, true, windowMillis);
-        out.update(PeerUpdate.of(e.peer.key()).endpoint(ep).build());
-        out.send(e.peer.gossipAddress(), new Message.Ping());
-    }
-
-    /**
-     * A drive during a probe. In a two-sided one both ends Ping through the tunnel at every drive: the
-     * first packets each way open the sender's NAT for the answers, the later ones pass both.
-     */
-    private void probeStep(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
-        RelayEnd.Probe pr = e.probe;
-        if (!pr.switched()) {
-            startBoth(e, pr.endpoint(), pr.windowMillis(), nowMillis, out);
-            return;
-        }
-        if (e.closed || nowMillis - pr.startMillis() >= pr.windowMillis()) {
-            finishProbe(e, cands, nowMillis, out);
-            return;
-        }
-        if (pr.both()) {
-            Link link = e.peer.link();
-            if (pr.rxAtStart() < 0 && link.at(pr.endpoint())) e.probe = pr.counting(link.rx());
-            out.send(e.peer.gossipAddress(), new Message.Ping());
-        }
-    }
-
-    /** Worked if WireGuard still sends to the direct endpoint and something came back there. */
-    private void finishProbe(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
-        RelayEnd.Probe pr = e.probe;
-        e.probe = null;
-        if (pr.worked(e.peer.link())) {
-            directAgain(e, pr.endpoint(), cands, nowMillis, out);
-            return;
-        }
-        if (e.closed) {
-            lost(e, LostWhy.CLOSED, nowMillis, out);
-            return;
-        }
-        out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).keepalive(KEEPALIVE_RELAYED).build());
-        // reads may still show our own probe's endpoint for a while: that is no roam of the peer's
-        e.roam = null;
-        e.settledMillis = nowMillis + PROBE_WINDOW_MS;
-        if (!e.initiator) return;
-        if (!pr.both()) {
-            e.bothNext = true; // at the next drive, once WireGuard is back on the relay for the request
-            return;
-        }
-        probeLevel.merge(e.peer.key(), 1, Integer::sum);
-        e.nextProbeMillis = nowMillis + probeDelay(e.peer);
-    }
-
-    /**
-     * WireGuard followed the peer to a direct address on its own. Direct again once traffic keeps
-     * arriving there for a probe window; back to the loopback if it stops.
-     *
-     * @return whether the peer left the relay
-     */
-    private boolean roamed(RelayEnd e, List<PathCandidate> cands, long nowMillis, Out out) {
-        Link link = e.peer.link();
-        Optional<InetSocketAddress> ep = link.endpoint();
-        if (nowMillis < e.settledMillis) return false;
-        if (ep.isEmpty() || ep.get().equals(e.loopback)) {
-            e.roam = null;
-            if (ep.isEmpty()) out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).keepalive(KEEPALIVE_RELAYED).build());
-            return false;
-        }
-        if (e.roam == null || !e.roam.endpoint().equals(ep.get())) {
-            e.roam = new RelayEnd.Roam(ep.get(), nowMillis, link.rx());
-            return false;
-        }
-        if (nowMillis - e.roam.sinceMillis() < PROBE_WINDOW_MS) return false;
-        if (link.rx() > e.roam.rxAtStart()) {
-            directAgain(e, ep.get(), cands, nowMillis, out);
-            return true;
-        }
-        e.roam = null;
-        out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).build());
-        return false;
     }
 
     private void bad(RelayEnd e, WgKey relay, long untilMillis) {
@@ -473,11 +372,6 @@ final class RelayPaths {
     private boolean skipped(RelayEnd e, PeerPath relay, long nowMillis) {
         Long until = badUntil.getOrDefault(e.peer.key(), Map.of()).get(relay.key());
         return until != null && until > nowMillis;
-    }
-
-    private long probeDelay(PeerPath p) {
-        int level = probeLevel.getOrDefault(p.key(), 0);
-        return Math.min(PROBE_MAX_MS, PROBE_FIRST_MS << Math.min(level, 10));
     }
 
     /** Well within the relay's idle timeout: a third of it. */

@@ -3,11 +3,15 @@ package dev.automesh.mesh;
 import static dev.automesh.testsupport.TestValues.ep;
 import static dev.automesh.testsupport.TestValues.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.automesh.crypto.WgKey;
+import dev.automesh.mesh.Action.Notice;
 import dev.automesh.mesh.RelayEnd.Phase;
+import dev.automesh.testsupport.TestValues;
 import dev.automesh.wg.IpPrefix;
+import dev.automesh.wg.PeerUpdate;
 import dev.automesh.wg.WgPeer;
 import dev.automesh.wire.Extension;
 import java.util.ArrayList;
@@ -120,6 +124,7 @@ class RelayPathsTest {
         Action.Configure conf = (Action.Configure) endpoint.actions().get(0);
         assertEquals(Optional.of(ep("127.0.0.1:30000")), conf.updates().get(0).endpoint());
         assertEquals(Optional.of(0), conf.updates().get(0).persistentKeepalive(), "no keepalive until it works: it does not initiate");
+        assertFalse(conf.updates().get(0).fresh(), "only the initiator re-creates the peer: ours may have answered it already");
         assertTrue(b.relayed());
     }
 
@@ -140,5 +145,123 @@ class RelayPathsTest {
         r.onReady(c, new Extension.RelayReady(5, 6, b.b64(), 1667, 60), t, stray);
         assertEquals(List.of(Map.entry("10.9.0.3", (Extension) new Extension.RelayClose(6, Extension.Closing.NOT_NEEDED))),
                 relayExts(stray));
+    }
+
+    static Optional<WgPeer> read(PeerPath p, String endpoint, long handshakeS, long rx) {
+        return Optional.of(new WgPeer(p.key(), Optional.ofNullable(endpoint).map(TestValues::ep), handshakeS, 10,
+                List.of(IpPrefix.host(p.gossipAddress().getAddress())), rx, rx));
+    }
+
+    static List<PeerUpdate> updates(Out out) {
+        List<PeerUpdate> l = new ArrayList<>();
+        for (Action a : out.actions()) if (a instanceof Action.Configure c) l.addAll(c.updates());
+        return l;
+    }
+
+    @Test
+    void aSwitchWithoutASessionReCreatesThePeerOnceMoreIfNoHandshakeFollowsAndCopesWithCountersStartingOver() {
+        PeerPath c = peer(1, true), b = peer(2, false);
+        RelayPaths r = paths();
+        // b had a session long ago (its counters are high), none now
+        b.observe(read(b, "198.51.100.2:40000", T0 / 1000 - 3600, 5000), T0, new Out());
+        b.judge(List.of(), T0, new Out());
+        long t = T0 + RelayPaths.RELAY_AFTER_MS;
+        live(c, t);
+        Out ask = new Out();
+        r.afterDirect(b, List.of(), t, ask);
+        long req = ((Extension.RelayRequest) relayExts(ask).get(0).getValue()).requestId();
+        r.onReady(c, new Extension.RelayReady(req, 77, b.b64(), 1667, 60), t, new Out());
+        Out sw = new Out();
+        r.onEndpoint(b, 77, ep("127.0.0.1:30000"), t, sw);
+        PeerUpdate u = updates(sw).get(0);
+        assertTrue(u.fresh(), "no session to keep: re-created, so it may initiate at once");
+        assertEquals(Optional.of(List.of(IpPrefix.host(b.gossipAddress().getAddress()))), u.replaceAllowedIps());
+        assertEquals(Optional.of(ep("127.0.0.1:30000")), u.endpoint());
+        assertEquals(Optional.of(PeerPath.KEEPALIVE_PROBING), u.persistentKeepalive());
+
+        // the re-created peer: counters at 0, no handshake yet; one retry after FRESH_RETRY_MS, not before, not twice
+        t += 1000;
+        live(c, t);
+        b.observe(read(b, "127.0.0.1:30000", 0, 0), t, new Out());
+        Out early = new Out();
+        r.drive(b, List.of(), t, early);
+        assertTrue(updates(early).isEmpty());
+        t += RelayPaths.FRESH_RETRY_MS;
+        live(c, t);
+        b.observe(read(b, "127.0.0.1:30000", 0, 0), t, new Out());
+        Out retry = new Out();
+        r.drive(b, List.of(), t, retry);
+        assertEquals(1, updates(retry).size());
+        assertTrue(updates(retry).get(0).fresh());
+        t += 1000;
+        live(c, t);
+        b.observe(read(b, "127.0.0.1:30000", 0, 0), t, new Out());
+        Out once = new Out();
+        r.drive(b, List.of(), t, once);
+        assertTrue(updates(once).isEmpty(), "one retry only");
+
+        // the handshake: 92 bytes, far below the old 5000, is traffic through the relay
+        t += 500;
+        live(c, t);
+        b.observe(read(b, "127.0.0.1:30000", t / 1000, 92), t, new Out());
+        Out works = new Out();
+        assertTrue(r.drive(b, List.of(), t, works), "traffic came back through the relay");
+        assertTrue(works.actions().stream().anyMatch(a -> a instanceof Notice.Relayed));
+        assertTrue(updates(works).stream().noneMatch(PeerUpdate::fresh), "a working session is never re-created");
+    }
+
+    @Test
+    void aSwitchToTheNextRelayWithTheSessionStillHoldingKeysKeepsThePeer() {
+        PeerPath c = peer(1, true), c2 = peer(3, true), b = peer(2, false);
+        RelayPaths r = paths();
+        down(b);
+        long t = T0 + RelayPaths.RELAY_AFTER_MS;
+        live(c, t);
+        live(c2, t);
+        neighbours.pinged(c.key(), T0);
+        neighbours.ponged(c.key(), T0 + 1);
+        Out ask = new Out();
+        r.afterDirect(b, List.of(), t, ask);
+        assertEquals("10.9.0.1", relayExts(ask).get(0).getKey());
+        long req = ((Extension.RelayRequest) relayExts(ask).get(0).getValue()).requestId();
+        r.onReady(c, new Extension.RelayReady(req, 77, b.b64(), 1667, 60), t, new Out());
+        r.onEndpoint(b, 77, ep("127.0.0.1:30000"), t, new Out());
+        t += 500;
+        b.observe(read(b, "127.0.0.1:30000", t / 1000, 92), t, new Out());
+        assertTrue(r.drive(b, List.of(), t, new Out()));
+        // the relay goes away; the session made through it still holds keys
+        Out closed = new Out();
+        r.onClose(c, new Extension.RelayClose(77, Extension.Closing.TUNNEL_GONE), t, closed);
+        Extension next = relayExts(closed).stream().filter(x -> x.getKey().equals("10.9.0.3")).findFirst().orElseThrow().getValue();
+        r.onReady(c2, new Extension.RelayReady(((Extension.RelayRequest) next).requestId(), 78, b.b64(), 1667, 60), t, new Out());
+        Out sw = new Out();
+        r.onEndpoint(b, 78, ep("127.0.0.1:30001"), t, sw);
+        assertFalse(updates(sw).get(0).fresh(), "a session with keys carries on through the new endpoint");
+        assertEquals(Optional.of(ep("127.0.0.1:30001")), updates(sw).get(0).endpoint());
+    }
+
+    @Test
+    void aCandidateLearntLateGetsOneWholeWindowBeforeTheRelayIsAsked() {
+        PeerPath c = peer(1, true), b = peer(2, false);
+        RelayPaths r = paths();
+        down(b);
+        List<PathCandidate> cands = List.of(new PathCandidate(ep("198.51.100.2:40000"),
+                new MeshStatus.Source(MeshStatus.SourceKind.GOSSIP, ""), T0 / 1000, java.util.OptionalLong.empty()));
+        // our tunnel to the gossiping node came up late: b's endpoint is tried 7 s after probing began
+        long tried = T0 + 7_000;
+        b.judge(cands, tried, new Out());
+        b.move(cands, tried, new Out());
+        for (long t = tried; t < tried + PeerPath.TRY_WINDOW_MS; t += 1000) {
+            live(c, t);
+            b.judge(cands, t, new Out());
+            Out out = new Out();
+            r.afterDirect(b, cands, t, out);
+            assertTrue(relayExts(out).isEmpty(), "asked " + (t - tried) + " ms after the only candidate's first try");
+        }
+        long t = tried + PeerPath.TRY_WINDOW_MS;
+        live(c, t);
+        Out ask = new Out();
+        r.afterDirect(b, cands, t, ask);
+        assertTrue(relayExts(ask).get(0).getValue() instanceof Extension.RelayRequest, "asked once the window is over");
     }
 }

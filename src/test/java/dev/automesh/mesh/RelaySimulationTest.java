@@ -358,7 +358,7 @@ class RelaySimulationTest {
         }
         // only the probes of the direct path (at 30 s, 90 s, 210 s: one-sided, then two-sided, where the
         // other end is off the relay for the window the initiator asked for) take the pair off the relay
-        long perProbe = (RelayPaths.PROBE_WINDOW_MS + RelayPaths.BOTH_ASKED_MS) / 1000;
+        long perProbe = (RelayProbes.PROBE_WINDOW_MS + RelayProbes.BOTH_ASKED_MS) / 1000;
         assertTrue(unreachable <= 3 * perProbe, unreachable + " s unreachable");
         assertTrue(reachable(a, b));
         List<Long> times = serves.stream().filter(e -> e.getValue().sessionId() == id).map(Map.Entry::getKey).toList();
