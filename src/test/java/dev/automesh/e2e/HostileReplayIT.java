@@ -84,7 +84,7 @@ class HostileReplayIT {
                     Map.of(t.pub, NatTopology.PUBLIC_IP + ":" + NatTopology.WG_PORT), ""));
             agents.add(a);
         }
-        String a2Lan = t.a2.lanIp + ":" + NatTopology.WG_PORT;
+        String a2Lan = t.a2.lanIp + ":" + t.a2.listenPort;
         assertTrue(Converge.await(TIMEOUT_MS, () -> Converge.connectedSince(t.a, t.a2, since)
                 && a2Lan.equals(Converge.endpoint(t.a, t.a2)) && Files.exists(ready)),
                 "a and a2 did not meet on the LAN, or nothing was captured" + diagnostics());

@@ -12,7 +12,7 @@ import java.util.Map;
  * with a public host and two NAT routers on it; hosts a and a2 on NAT 1's LAN (192.168.1.0/24), host b
  * on NAT 2's LAN (192.168.2.0/24). NATs masquerade and drop unsolicited WAN input, as home routers do
  * (otherwise hole punching is not what is being tested). Every host runs wireguard-go as wg0 with a
- * fresh key, listen port 51820 and mesh address 10.99.0.N/24.
+ * fresh key, listen port 51820 (a2: 51821) and mesh address 10.99.0.N/24.
  */
 public final class NatTopology implements AutoCloseable {
     public static final String PUBLIC_IP = "198.51.100.10";
@@ -23,6 +23,12 @@ public final class NatTopology implements AutoCloseable {
     /** NAT 3's WAN address, when the topology has one (host c behind it). */
     public static final String NAT3_WAN = "198.51.100.3";
     public static final int WG_PORT = 51820;
+    /**
+     * a2's port. Two hosts on one port behind one masquerade clash for the tuple towards a third: the
+     * second gets a random source port per destination, looks symmetric and is rightly relayed. The bed
+     * tests punching, so its two NAT-1 hosts keep their ports apart (a test may restart a2 on WG_PORT).
+     */
+    public static final int A2_PORT = WG_PORT + 1;
 
     /** One host with its WireGuard interface. */
     public static final class Host {
@@ -197,7 +203,7 @@ public final class NatTopology implements AutoCloseable {
             for (Host h : t.hosts()) {
                 h.privateKey = Sh.ok("wg", "genkey").out().strip();
                 h.publicKey = pubkeyOf(h.privateKey);
-                h.startWireGuard(WG_PORT);
+                h.startWireGuard(h == t.a2 ? A2_PORT : WG_PORT);
             }
             return t;
         } catch (RuntimeException e) {
@@ -221,7 +227,7 @@ public final class NatTopology implements AutoCloseable {
             for (Host h : t.hosts()) {
                 h.privateKey = Sh.ok("wg", "genkey").out().strip();
                 h.publicKey = pubkeyOf(h.privateKey);
-                h.startWireGuard(WG_PORT);
+                h.startWireGuard(h == t.a2 ? A2_PORT : WG_PORT);
             }
             return t;
         } catch (RuntimeException e) {
