@@ -65,6 +65,8 @@ final class GossipTable {
 
     private final String ownB64;
     private final Set<String> configured;
+    /** Each configured key (and ours) as the caller's own String: the table's keys are then those instances, and lookups by them short-cut equals. */
+    private final Map<String, String> keyInstances = new HashMap<>();
     /** In canonical spelling (EndpointClass.canonical), so that a check is one lookup, not a pass over every peer. */
     private final Set<InetAddress> meshAddresses;
     private final Map<String, List<TimedEndpoint>> table = new LinkedHashMap<>();
@@ -78,6 +80,8 @@ final class GossipTable {
     GossipTable(String ownB64, Set<String> configured, Set<InetAddress> meshAddresses) {
         this.ownB64 = ownB64;
         this.configured = Set.copyOf(configured);
+        for (String k : configured) keyInstances.put(k, k);
+        keyInstances.put(ownB64, ownB64);
         this.meshAddresses = meshAddresses.stream().map(EndpointClass::canonical).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
@@ -224,7 +228,8 @@ final class GossipTable {
     /** The key in canonical base64, or empty (and counted) when it is not a WireGuard key. */
     Optional<String> canonicalKey(String b64) {
         try {
-            return Optional.of(WgKey.fromBase64(b64).toBase64());
+            String canonical = WgKey.fromBase64(b64).toBase64();
+            return Optional.of(keyInstances.getOrDefault(canonical, canonical));
         } catch (IllegalArgumentException e) {
             badPubkeys++;
             return Optional.empty();

@@ -37,7 +37,7 @@ class SimInvariantsTest {
 
     @Test
     void publicAndConeNodesConvergeAndStayWithinBounds() {
-        Simulator s = run(new SimFlags(50, 6, 7, 0.5, 0.0, 1, 0.0, 20, 5, 0.0, false, 0, 20_000_000));
+        Simulator s = run(new SimFlags(50, 6, 7, 0.5, 0.0, 1, 0.0, 20, 5, 0.0, false, 0, 20_000_000, false));
         assertInvariants(s, true);
         assertTrue(s.results.fullKnowledgeMs >= 0, "every node learns every other node's endpoint");
     }
