@@ -47,11 +47,11 @@ class SimInvariantsTest {
     // whole mesh forwards (about 1.1 KiB/s per node at N = 50, see BENCHMARKS.md).
     @Test
     void symmetricNatsLansAndLossConverge() {
-        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.2, 2, 0.01, 30, 10, 0.0, false, 0, 20_000_000)), false);
+        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.2, 2, 0.01, 30, 10, 0.0, false, 0, 20_000_000, false)), false);
     }
 
     @Test
     void mixedMeshWithWgautomeshNodesConverges() {
-        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.0, 2, 0.01, 30, 10, 0.2, false, 0, 20_000_000)), true);
+        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.0, 2, 0.01, 30, 10, 0.2, false, 0, 20_000_000, false)), true);
     }
 }
