@@ -3,7 +3,6 @@ package dev.automesh.mesh;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.TimedEndpoint;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -82,29 +81,32 @@ final class Outbox {
     void drain(GossipTable table, long nowMillis, Out out) {
         if (queues.isEmpty()) return;
         int budget = CALL_BUDGET;
-        ArrayDeque<InetSocketAddress> order = new ArrayDeque<>(queues.keySet());
-        while (budget > 0 && !order.isEmpty()) {
-            InetSocketAddress to = order.poll();
-            LinkedHashSet<String> q = queues.get(to);
-            Bucket b = buckets.computeIfAbsent(to, k -> new Bucket());
-            b.refill(nowMillis);
-            if (b.tokens < 1) continue;
-            Iterator<String> it = q.iterator();
-            // A slice per destination per round: fair, and few rounds.
-            int slice = Math.max(1, Math.min(budget, Math.min((int) b.tokens, CALL_BUDGET / 8)));
-            for (int k = 0; k < slice && it.hasNext(); k++) {
-                String pk = it.next();
-                it.remove();
-                List<TimedEndpoint> eps = table.endpoints(pk);
-                if (eps.isEmpty()) continue;
-                out.send(to, new Message.Announce(pk, eps));
-                b.tokens--;
-                budget--;
-            }
-            if (q.isEmpty()) {
-                queues.remove(to);
-            } else {
-                order.add(to);
+        // Passes over the destinations in queue order, a slice each, until the budget is spent or nobody
+        // can send: in place, as every Mesh call drains and up to N destinations wait in a cold start.
+        boolean sentAny = true;
+        while (budget > 0 && sentAny) {
+            sentAny = false;
+            for (var it = queues.entrySet().iterator(); budget > 0 && it.hasNext(); ) {
+                var entry = it.next();
+                InetSocketAddress to = entry.getKey();
+                LinkedHashSet<String> q = entry.getValue();
+                Bucket b = buckets.computeIfAbsent(to, k -> new Bucket());
+                b.refill(nowMillis);
+                if (b.tokens < 1) continue;
+                Iterator<String> pks = q.iterator();
+                // A slice per destination per round: fair, and few rounds.
+                int slice = Math.max(1, Math.min(budget, Math.min((int) b.tokens, CALL_BUDGET / 8)));
+                for (int k = 0; k < slice && pks.hasNext(); k++) {
+                    String pk = pks.next();
+                    pks.remove();
+                    sentAny = true;
+                    List<TimedEndpoint> eps = table.endpoints(pk);
+                    if (eps.isEmpty()) continue;
+                    out.send(to, new Message.Announce(pk, eps));
+                    b.tokens--;
+                    budget--;
+                }
+                if (q.isEmpty()) it.remove();
             }
         }
         // Only the buckets' memory: forgetting one refills it, which a bounded map may afford.
