@@ -41,6 +41,8 @@ final class Outbox {
     private final Map<InetSocketAddress, LinkedHashSet<String>> queues = new LinkedHashMap<>();
     private final Map<InetSocketAddress, Bucket> buckets = new HashMap<>();
     private long dropped;
+    /** No queued destination has a token before this (nothing queued since): a drain before it has nothing to send. */
+    private long idleUntilMillis = Long.MIN_VALUE;
 
     /** @param maxDestinations how many destinations may have something queued (the rest is dropped, counted) */
     Outbox(int maxDestinations) {
@@ -49,6 +51,7 @@ final class Outbox {
 
     /** Queues an Announce of {@code pk} for {@code to} (once: a queued pubkey is not queued twice). */
     void announce(InetSocketAddress to, String pk) {
+        idleUntilMillis = Long.MIN_VALUE;
         LinkedHashSet<String> q = queues.get(to);
         if (q == null) {
             if (queues.size() >= maxDestinations) {
@@ -79,7 +82,7 @@ final class Outbox {
 
     /** Sends what the budgets allow, round-robin over destinations so one big answer does not starve the rest. */
     void drain(GossipTable table, long nowMillis, Out out) {
-        if (queues.isEmpty()) return;
+        if (queues.isEmpty() || nowMillis < idleUntilMillis) return;
         int budget = CALL_BUDGET;
         // Passes over the destinations in queue order, a slice each, until the budget is spent or nobody
         // can send: in place, as every Mesh call drains and up to N destinations wait in a cold start.
@@ -108,6 +111,15 @@ final class Outbox {
                 }
                 if (q.isEmpty()) it.remove();
             }
+        }
+        if (budget > 0 && !queues.isEmpty()) {
+            // Every destination left is out of tokens: skip the drains (every Mesh call) until one has one again.
+            long next = Long.MAX_VALUE;
+            for (InetSocketAddress to : queues.keySet()) {
+                Bucket b = buckets.get(to);
+                next = Math.min(next, b.atMillis + (long) Math.floor((1 - b.tokens) * 1000 / PEER_PER_S));
+            }
+            idleUntilMillis = next;
         }
         // Only the buckets' memory: forgetting one refills it, which a bounded map may afford.
         if (buckets.size() > 4 * maxDestinations) buckets.keySet().retainAll(queues.keySet());
