@@ -101,7 +101,7 @@ public enum EndpointClass {
     }
 
     /** The IPv4 address an IPv4-mapped or -compatible IPv6 address carries; others unchanged. */
-    static InetAddress canonical(InetAddress a) {
+    public static InetAddress canonical(InetAddress a) {
         byte[] b = a.getAddress();
         if (b.length != 16 || !isZero(b, 0, 10)) return a;
         boolean mapped = (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;

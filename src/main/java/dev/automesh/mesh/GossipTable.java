@@ -65,6 +65,9 @@ final class GossipTable {
 
     private final String ownB64;
     private final Set<String> configured;
+    /** Each configured key (and ours) as the caller's own String: the table's keys are then those instances, and lookups by them short-cut equals. */
+    private final Map<String, String> keyInstances = new HashMap<>();
+    /** In canonical spelling (EndpointClass.canonical), so that a check is one lookup, not a pass over every peer. */
     private final Set<InetAddress> meshAddresses;
     private final Map<String, List<TimedEndpoint>> table = new LinkedHashMap<>();
     private final Map<String, Map<InetSocketAddress, Learned>> learned = new HashMap<>();
@@ -77,7 +80,9 @@ final class GossipTable {
     GossipTable(String ownB64, Set<String> configured, Set<InetAddress> meshAddresses) {
         this.ownB64 = ownB64;
         this.configured = Set.copyOf(configured);
-        this.meshAddresses = Set.copyOf(meshAddresses);
+        for (String k : configured) keyInstances.put(k, k);
+        keyInstances.put(ownB64, ownB64);
+        this.meshAddresses = meshAddresses.stream().map(EndpointClass::canonical).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** The saved table at start, each entry checked like gossip. */
@@ -198,12 +203,17 @@ final class GossipTable {
 
     /** Whether a gossiped (or seen) endpoint can be a remote peer's, in every spelling: see {@link EndpointClass}. */
     boolean usable(InetSocketAddress a) {
-        return a.getAddress() != null && EndpointClass.forGossip(a, meshAddresses) == EndpointClass.ROUTABLE;
+        return a.getAddress() != null && EndpointClass.forGossip(a, Set.of()) == EndpointClass.ROUTABLE && !isMeshAddress(a);
     }
 
     /** As {@link #usable}, for what the operator configured: a loopback endpoint may be on purpose. */
     boolean usableConfigured(InetSocketAddress a) {
-        return a.getAddress() != null && EndpointClass.forConfig(a, meshAddresses) == EndpointClass.ROUTABLE;
+        return a.getAddress() != null && EndpointClass.forConfig(a, Set.of()) == EndpointClass.ROUTABLE && !isMeshAddress(a);
+    }
+
+    /** As EndpointClass.isMeshAddress, in one lookup: this runs for every peer's sighting on every device read. */
+    private boolean isMeshAddress(InetSocketAddress a) {
+        return meshAddresses.contains(EndpointClass.canonical(a.getAddress()));
     }
 
     /** How many pubkeys have endpoints, and how many have origin records (both bounded). */
@@ -218,7 +228,8 @@ final class GossipTable {
     /** The key in canonical base64, or empty (and counted) when it is not a WireGuard key. */
     Optional<String> canonicalKey(String b64) {
         try {
-            return Optional.of(WgKey.fromBase64(b64).toBase64());
+            String canonical = WgKey.fromBase64(b64).toBase64();
+            return Optional.of(keyInstances.getOrDefault(canonical, canonical));
         } catch (IllegalArgumentException e) {
             badPubkeys++;
             return Optional.empty();

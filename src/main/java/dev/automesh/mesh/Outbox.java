@@ -3,7 +3,6 @@ package dev.automesh.mesh;
 import dev.automesh.wire.Message;
 import dev.automesh.wire.TimedEndpoint;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -42,6 +41,8 @@ final class Outbox {
     private final Map<InetSocketAddress, LinkedHashSet<String>> queues = new LinkedHashMap<>();
     private final Map<InetSocketAddress, Bucket> buckets = new HashMap<>();
     private long dropped;
+    /** No queued destination has a token before this (nothing queued since): a drain before it has nothing to send. */
+    private long idleUntilMillis = Long.MIN_VALUE;
 
     /** @param maxDestinations how many destinations may have something queued (the rest is dropped, counted) */
     Outbox(int maxDestinations) {
@@ -50,6 +51,7 @@ final class Outbox {
 
     /** Queues an Announce of {@code pk} for {@code to} (once: a queued pubkey is not queued twice). */
     void announce(InetSocketAddress to, String pk) {
+        idleUntilMillis = Long.MIN_VALUE;
         LinkedHashSet<String> q = queues.get(to);
         if (q == null) {
             if (queues.size() >= maxDestinations) {
@@ -80,32 +82,44 @@ final class Outbox {
 
     /** Sends what the budgets allow, round-robin over destinations so one big answer does not starve the rest. */
     void drain(GossipTable table, long nowMillis, Out out) {
-        if (queues.isEmpty()) return;
+        if (queues.isEmpty() || nowMillis < idleUntilMillis) return;
         int budget = CALL_BUDGET;
-        ArrayDeque<InetSocketAddress> order = new ArrayDeque<>(queues.keySet());
-        while (budget > 0 && !order.isEmpty()) {
-            InetSocketAddress to = order.poll();
-            LinkedHashSet<String> q = queues.get(to);
-            Bucket b = buckets.computeIfAbsent(to, k -> new Bucket());
-            b.refill(nowMillis);
-            if (b.tokens < 1) continue;
-            Iterator<String> it = q.iterator();
-            // A slice per destination per round: fair, and few rounds.
-            int slice = Math.max(1, Math.min(budget, Math.min((int) b.tokens, CALL_BUDGET / 8)));
-            for (int k = 0; k < slice && it.hasNext(); k++) {
-                String pk = it.next();
-                it.remove();
-                List<TimedEndpoint> eps = table.endpoints(pk);
-                if (eps.isEmpty()) continue;
-                out.send(to, new Message.Announce(pk, eps));
-                b.tokens--;
-                budget--;
+        // Passes over the destinations in queue order, a slice each, until the budget is spent or nobody
+        // can send: in place, as every Mesh call drains and up to N destinations wait in a cold start.
+        boolean sentAny = true;
+        while (budget > 0 && sentAny) {
+            sentAny = false;
+            for (var it = queues.entrySet().iterator(); budget > 0 && it.hasNext(); ) {
+                var entry = it.next();
+                InetSocketAddress to = entry.getKey();
+                LinkedHashSet<String> q = entry.getValue();
+                Bucket b = buckets.computeIfAbsent(to, k -> new Bucket());
+                b.refill(nowMillis);
+                if (b.tokens < 1) continue;
+                Iterator<String> pks = q.iterator();
+                // A slice per destination per round: fair, and few rounds.
+                int slice = Math.max(1, Math.min(budget, Math.min((int) b.tokens, CALL_BUDGET / 8)));
+                for (int k = 0; k < slice && pks.hasNext(); k++) {
+                    String pk = pks.next();
+                    pks.remove();
+                    sentAny = true;
+                    List<TimedEndpoint> eps = table.endpoints(pk);
+                    if (eps.isEmpty()) continue;
+                    out.send(to, new Message.Announce(pk, eps));
+                    b.tokens--;
+                    budget--;
+                }
+                if (q.isEmpty()) it.remove();
             }
-            if (q.isEmpty()) {
-                queues.remove(to);
-            } else {
-                order.add(to);
+        }
+        if (budget > 0 && !queues.isEmpty()) {
+            // Every destination left is out of tokens: skip the drains (every Mesh call) until one has one again.
+            long next = Long.MAX_VALUE;
+            for (InetSocketAddress to : queues.keySet()) {
+                Bucket b = buckets.get(to);
+                next = Math.min(next, b.atMillis + (long) Math.floor((1 - b.tokens) * 1000 / PEER_PER_S));
             }
+            idleUntilMillis = next;
         }
         // Only the buckets' memory: forgetting one refills it, which a bounded map may afford.
         if (buckets.size() > 4 * maxDestinations) buckets.keySet().retainAll(queues.keySet());

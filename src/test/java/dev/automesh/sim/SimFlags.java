@@ -14,10 +14,10 @@ import java.util.Map;
  */
 record SimFlags(int nodes, int minutes, long seed, double publicShare, double symmetricShare, int lanSize,
                 double loss, int latencyMs, int jitterMs, double wgaShare, boolean churn, int maxWallSeconds,
-                long maxPending) {
+                long maxPending, boolean progress) {
 
     static SimFlags defaults() {
-        return new SimFlags(50, 30, 1, 0.5, 0.0, 1, 0.0, 20, 5, 0.0, true, 0, 20_000_000);
+        return new SimFlags(50, 30, 1, 0.5, 0.0, 1, 0.0, 20, 5, 0.0, true, 0, 20_000_000, false);
     }
 
     /** {@code --nodes=1000 --minutes=30 --seed=1 --public=0.5 --symmetric=0.1 --lan=4 --loss=0.01 ...} */
@@ -41,10 +41,11 @@ record SimFlags(int nodes, int minutes, long seed, double publicShare, double sy
                 Double.parseDouble(m.getOrDefault("wga", "" + d.wgaShare)),
                 Boolean.parseBoolean(m.getOrDefault("churn", "" + d.churn)),
                 Integer.parseInt(m.getOrDefault("max-wall", "" + d.maxWallSeconds)),
-                Long.parseLong(m.getOrDefault("max-pending", "" + d.maxPending)));
+                Long.parseLong(m.getOrDefault("max-pending", "" + d.maxPending)),
+                Boolean.parseBoolean(m.getOrDefault("progress", "" + d.progress)));
         for (String k : m.keySet()) {
             if (!java.util.Set.of("nodes", "minutes", "seed", "public", "symmetric", "lan", "loss", "latency", "jitter",
-                    "wga", "churn", "max-wall", "max-pending").contains(k)) {
+                    "wga", "churn", "max-wall", "max-pending", "progress").contains(k)) {
                 throw new IllegalArgumentException("unknown flag --" + k + " (see docs/simulator.md)");
             }
         }
@@ -54,12 +55,12 @@ record SimFlags(int nodes, int minutes, long seed, double publicShare, double sy
 
     SimFlags withNodes(int n) {
         return new SimFlags(n, minutes, seed, publicShare, symmetricShare, lanSize, loss, latencyMs, jitterMs, wgaShare, churn,
-                maxWallSeconds, maxPending);
+                maxWallSeconds, maxPending, progress);
     }
 
     SimFlags withSeed(long s) {
         return new SimFlags(nodes, minutes, s, publicShare, symmetricShare, lanSize, loss, latencyMs, jitterMs, wgaShare, churn,
-                maxWallSeconds, maxPending);
+                maxWallSeconds, maxPending, progress);
     }
 
     String describe() {

@@ -6,11 +6,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The simulator's invariants at N = 50 (a few simulated minutes; the N = 1000 run is a benchmark):
- * every pair that can connect directly does, no gossip table grows past its bound, and steady-state
- * gossip stays under 1 KiB/s per automesh node, also with LANs, loss and wgautomesh nodes.
+ * every pair that can connect directly does, no gossip table grows past its bound, no Mesh call sends
+ * more than its budget, a cold start costs O(N) datagrams per node, and steady-state gossip stays
+ * under 1 KiB/s per automesh node, also with LANs, loss and wgautomesh nodes.
  */
 class SimInvariantsTest {
     static final double STEADY_BYTES_PER_NODE = 1024;
+    /** Outbox.CALL_BUDGET: the Announces one Mesh call may emit. */
+    static final int CALL_BUDGET = 256;
+    /** A cold start's datagrams per node, in units of N: O(N) (before pacing it was 1.8·N², 117·N at N = 50). */
+    static final int COLD_START_PER_NODE_PER_PEER = 60;
 
     private static Simulator run(SimFlags f) {
         Simulator s = new Simulator(f);
@@ -29,6 +34,11 @@ class SimInvariantsTest {
             assertTrue(table.size() <= s.n + 64, () -> "n" + node + " holds " + table.size() + " pubkeys");
             assertTrue(table.values().stream().allMatch(l -> l.size() <= 5), () -> "n" + node + " keeps more than 5 endpoints: " + table);
         }
+        // Paced: one call sends at most its Announce budget plus a Ping or probe for each peer and a Request.
+        long mostFromOneCall = java.util.Arrays.stream(s.stats.callMaxSends).max().orElse(0);
+        assertTrue(mostFromOneCall <= CALL_BUDGET + 2L * s.n + 8, () -> "one Mesh call emitted " + mostFromOneCall + " datagrams");
+        double coldPerNode = s.stats.total(0) / (double) s.n;
+        assertTrue(coldPerNode <= COLD_START_PER_NODE_PER_PEER * s.n, () -> "a cold start cost " + coldPerNode + " datagrams per node");
         if (!bytes) return;
         // Only nodes running Mesh: what a wgautomesh node sends follows its own rules (it forwards every re-dating).
         double busiest = s.stats.rate(s.stats.payload, 1, s.wga, 0, 1, 2, 3, 4)[1];
@@ -37,7 +47,7 @@ class SimInvariantsTest {
 
     @Test
     void publicAndConeNodesConvergeAndStayWithinBounds() {
-        Simulator s = run(new SimFlags(50, 6, 7, 0.5, 0.0, 1, 0.0, 20, 5, 0.0, false, 0, 20_000_000));
+        Simulator s = run(new SimFlags(50, 6, 7, 0.5, 0.0, 1, 0.0, 20, 5, 0.0, false, 0, 20_000_000, false));
         assertInvariants(s, true);
         assertTrue(s.results.fullKnowledgeMs >= 0, "every node learns every other node's endpoint");
     }
@@ -47,11 +57,11 @@ class SimInvariantsTest {
     // whole mesh forwards (about 1.1 KiB/s per node at N = 50, see BENCHMARKS.md).
     @Test
     void symmetricNatsLansAndLossConverge() {
-        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.2, 2, 0.01, 30, 10, 0.0, false, 0, 20_000_000)), false);
+        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.2, 2, 0.01, 30, 10, 0.0, false, 0, 20_000_000, false)), false);
     }
 
     @Test
     void mixedMeshWithWgautomeshNodesConverges() {
-        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.0, 2, 0.01, 30, 10, 0.2, false, 0, 20_000_000)), true);
+        assertInvariants(run(new SimFlags(50, 4, 3, 0.4, 0.0, 2, 0.01, 30, 10, 0.2, false, 0, 20_000_000, false)), true);
     }
 }

@@ -324,7 +324,7 @@ final class Simulator {
 
     /** The kernel's timers for one node, once a second. */
     private void wgTimers(int i) {
-        for (SimWg.PeerState p : new ArrayList<>(wg[i].order)) {
+        for (SimWg.PeerState p : wg[i].order) { // no copy: nothing here reconfigures the device
             if (p.endpoint == null) continue;
             if (p.wantSinceMs >= 0) {
                 if (now - p.wantSinceMs > SimWg.REKEY_ATTEMPT_MS) p.wantSinceMs = -1;
@@ -371,6 +371,10 @@ final class Simulator {
             results.roamKnownMs = t - churnAtS * 1000;
         }
         if (t > restartAtS * 1000 + DOWN_MS && results.restartMeshMs < 0 && fullMesh()) results.restartMeshMs = t - restartAtS * 1000;
+        if (f.progress() && t % 10_000 == 0) {
+            System.err.printf("simulated %d s, %d events, %d in flight, full knowledge %s%n", t / 1000, events, pending,
+                    results.fullKnowledgeMs < 0 ? "not yet" : results.fullKnowledgeMs / 1000 + " s");
+        }
         at(now + 1000, this::checkEverySecond);
     }
 
