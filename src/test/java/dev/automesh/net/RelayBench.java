@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * Usage (root): {@code java -cp target/classes:target/test-classes:CP dev.automesh.net.RelayBench [runs]}
  */
 public final class RelayBench {
-    private static final int PORT = 51821;
+    private static final int PORT = 51830; // clear of the bed's WireGuard ports (51820, a2 51821)
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("real")
 class RelayNetnsTest {
-    private static final int RELAY_PORT = 51821;
+    private static final int RELAY_PORT = 51830; // clear of the bed's WireGuard ports (51820, a2 51821)
 
     /** One host's relay: its own event loop, whose thread lives in the host's namespace. */
     private record Node(Host host, NioEventLoopGroup group, EventLoop loop, Relay relay) {
