@@ -36,21 +36,9 @@ final class PeerPath {
      * that die sooner are found by {@link Liveness}.
      */
     static final long CONNECTED_S = 180 + 30 + 5;
-    static final long LAN_FRESH_MS = 300_000;
+    static final long LAN_FRESH_MS = Whereabouts.LAN_FRESH_MS;
     /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
     static final long TRY_WINDOW_MS = 6_000;
-    /** WireGuard sends one handshake initiation per 5 s per peer (REKEY_TIMEOUT); a re-created peer may send one at once. */
-    static final long REKEY_TIMEOUT_MS = 5_000;
-    /**
-     * A try without a handshake after this long is initiated again on a re-created peer: at a cold start
-     * the first initiation usually reached a peer whose agent had not configured us yet, and WireGuard
-     * itself would wait the rest of its 5 s.
-     */
-    static final long FRESH_RETRY_MS = 1_500;
-    /** How recent the device read a re-creation is decided on must be. */
-    static final long FRESH_READ_MS = 100;
-    /** WireGuard refuses a session's keys this long after its handshake (REJECT_AFTER_TIME). */
-    static final long SESSION_S = 180;
     static final int KEEPALIVE_PROBING = 10;
     static final int KEEPALIVE_CONNECTED = 30;
 
@@ -65,10 +53,8 @@ final class PeerPath {
         }
     }
 
-    private record LanSighting(InetSocketAddress address, long seenMillis) {}
-
     /** A connected peer tries its LAN endpoint; if nothing arrives there, {@code from} is put back. */
-    private record LanUpgrade(InetSocketAddress from, long rxAtStart) {}
+    private record LanUpgrade(InetSocketAddress from, InetSocketAddress lan, long rxAtStart) {}
 
     private final PeerConfig config;
     private final String b64;
@@ -88,24 +74,14 @@ final class PeerPath {
     private int keepalive = -1;
     private State state;
     private Current current;
-    private LanSighting lan;
-    private List<InetSocketAddress> resolved = List.of();
+    private final Whereabouts where;
     private final Attempts attempts = new Attempts();
     private LanUpgrade upgrade;
     /** When it last went from up (or from the start) to not connected directly. */
     private long downSinceMillis;
-    /** RelayPaths drives it: judge and move are not called, the endpoint is the relay's loopback. */
-    private boolean relayed;
-    /**
-     * The relay was lost and the path is back in our hands: the session counts as direct only once it
-     * proves it (a handshake newer than the relayed one, or something received) while WireGuard sends
-     * to a direct endpoint. Until then a loopback endpoint is a proxy nobody serves any more.
-     */
-    private boolean afterRelay;
-    private long relayHandshakeS;
-    private long rxAtResume;
-    /** When we last made WireGuard initiate a handshake (set an endpoint, or re-created the peer). */
-    private long initiatedMillis = Long.MIN_VALUE / 2;
+    /** RelayPaths drives it while a relay holds it: judge and move are not called then. */
+    private final RelayHandback relay = new RelayHandback();
+    private final Initiations initiations = new Initiations();
 
     PeerPath(PeerConfig config, String ownB64, int gossipPort) {
         this.config = config;
@@ -114,6 +90,7 @@ final class PeerPath {
         this.rank = Xxh3.hash64((ownB64 + "-" + b64).getBytes(StandardCharsets.UTF_8));
         this.allowedIps = List.of(IpPrefix.host(config.address()));
         this.gossipAddress = new InetSocketAddress(config.address(), gossipPort);
+        this.where = new Whereabouts(b64);
     }
 
     String b64() { return b64; }
@@ -147,7 +124,7 @@ final class PeerPath {
         }
         WgPeer w = seen.get();
         link = link.read(w, nowMillis);
-        if (afterRelay && provenDirect()) afterRelay = false;
+        relay.observed(link);
         readMillis = nowMillis;
         if (!w.allowedIps().equals(allowedIps)) configureAllowedIps(out);
     }
@@ -161,10 +138,7 @@ final class PeerPath {
 
     /** @return whether it is news (a new address, or the old one had gone stale) */
     boolean onLanBroadcast(InetSocketAddress address, long nowMillis) {
-        boolean news = lan == null || !address.equals(lan.address()) || !lanFresh(nowMillis);
-        lan = new LanSighting(address, nowMillis);
-        if (news) attempts.forget(address);
-        return news;
+        return where.onLanBroadcast(address, nowMillis, attempts);
     }
 
     int attemptRecords() {
@@ -173,15 +147,12 @@ final class PeerPath {
 
     /** Whether its LAN endpoint was seen (and proven) at {@code address}. */
     boolean lanAt(InetSocketAddress address) {
-        return lan != null && lan.address().equals(address);
+        return where.lanAt(address);
     }
 
     /** @return whether the config endpoint's addresses changed */
     boolean onResolved(List<InetSocketAddress> usable) {
-        if (usable.equals(resolved)) return false;
-        for (InetSocketAddress a : usable) if (!resolved.contains(a)) attempts.forget(a);
-        resolved = usable;
-        return true;
+        return where.onResolved(usable, attempts);
     }
 
     /** Where WireGuard sees a live peer, dated, unless it is only our own guess or a LAN address. */
@@ -193,7 +164,7 @@ final class PeerPath {
             return Optional.empty();
         }
         // A LAN address means nothing off the LAN, and the nodes on it hear the broadcast themselves.
-        if (lanFresh(nowMillis) && ep.equals(lan.address())) return Optional.empty();
+        if (where.freshLan(nowMillis).equals(Optional.of(ep))) return Optional.empty();
         // Seen there at the handshake, or later if WireGuard roamed there since: a roamed-to address
         // dated at the old handshake would rank below the address the peer just left.
         return Optional.of(new TimedEndpoint(ep, Math.max(link.handshakeS(), link.roamedAtS())));
@@ -201,21 +172,7 @@ final class PeerPath {
 
     /** In trying order: a fresh LAN endpoint, then gossiped and saved endpoints newest first, then the config's. */
     List<PathCandidate> candidates(GossipTable table, long nowMillis) {
-        Map<InetSocketAddress, PathCandidate> out = new LinkedHashMap<>();
-        if (lanFresh(nowMillis)) out.put(lan.address(), lanCandidate(table.learnedAtMillis(b64, lan.address())));
-        for (TimedEndpoint e : table.endpoints(b64)) {
-            Optional<GossipTable.Learned> l = table.learned(b64, e.address());
-            // Gossip ranks it (newest first), but an address the config names is shown as the config's.
-            Source src = resolved.contains(e.address()) ? new Source(SourceKind.CONFIG, "")
-                    : l.map(GossipTable.Learned::source).orElse(new Source(SourceKind.GOSSIP, ""));
-            OptionalLong at = l.map(x -> OptionalLong.of(x.atMillis())).orElse(OptionalLong.empty());
-            out.putIfAbsent(e.address(), new PathCandidate(e.address(), src, e.unixSeconds(), at));
-        }
-        for (InetSocketAddress a : resolved) {
-            out.putIfAbsent(a, new PathCandidate(a, new Source(SourceKind.CONFIG, ""), 0, OptionalLong.empty()));
-        }
-        // What failed goes to the back, whatever its date: a date is only someone's word.
-        return out.values().stream().sorted(java.util.Comparator.comparing((PathCandidate c) -> attempts.hasFailed(c.address()))).toList();
+        return where.candidates(table, attempts, nowMillis);
     }
 
     // ---------------------------------------------------------------- what we do
@@ -299,10 +256,10 @@ final class PeerPath {
         }
         pingIfInDoubt(nowMillis, out);
         // WireGuard roams a live session on its own; the only move we make is to a fresh LAN endpoint.
-        if (lanFresh(nowMillis) && link.endpoint().isPresent() && !link.at(lan.address())
-                && attempts.eligible(lan.address(), nowMillis)) {
-            upgrade = new LanUpgrade(link.endpoint().get(), link.rx());
-            tryEndpoint(lanCandidate(OptionalLong.empty()), nowMillis, out);
+        Optional<InetSocketAddress> lan = where.freshLan(nowMillis);
+        if (lan.isPresent() && link.endpoint().isPresent() && !link.at(lan.get()) && attempts.eligible(lan.get(), nowMillis)) {
+            upgrade = new LanUpgrade(link.endpoint().get(), lan.get(), link.rx());
+            tryEndpoint(where.lanCandidate(OptionalLong.empty()), nowMillis, out);
             return;
         }
         if (keepalive != KEEPALIVE_CONNECTED) {
@@ -345,13 +302,13 @@ final class PeerPath {
 
     /** The LAN try window is over: it worked if traffic came back from the LAN address. */
     private void finishLanUpgrade(List<PathCandidate> cands, long nowMillis, Out out) {
-        boolean worked = link.at(lan.address()) && link.rx() > upgrade.rxAtStart();
+        boolean worked = link.at(upgrade.lan()) && link.rx() > upgrade.rxAtStart();
         if (!worked) {
-            attempts.failed(lan.address(), nowMillis);
+            attempts.failed(upgrade.lan(), nowMillis);
             out.update(PeerUpdate.of(config.pubkey()).endpoint(upgrade.from()).keepalive(KEEPALIVE_CONNECTED).build());
             current = current.at(upgrade.from(), sourceOf(upgrade.from(), cands));
         } else {
-            out.add(new Notice.MovedToLan(name, b64, upgrade.from(), lan.address()));
+            out.add(new Notice.MovedToLan(name, b64, upgrade.from(), upgrade.lan()));
             out.update(PeerUpdate.of(config.pubkey()).keepalive(KEEPALIVE_CONNECTED).build());
         }
         keepalive = KEEPALIVE_CONNECTED;
@@ -386,29 +343,16 @@ final class PeerPath {
         current = new Current(c.address(), c.source(), nowMillis, false);
         keepalive = KEEPALIVE_PROBING;
         // Without keys, WireGuard would wait out the 5 s since its initiation to the last candidate.
-        boolean fresh = noSession(nowMillis) && nowMillis - initiatedMillis < REKEY_TIMEOUT_MS;
-        initiatedMillis = nowMillis;
         PeerUpdate u = fullUpdate(c.address());
-        out.update(fresh ? u.asFresh() : u);
+        out.update(initiations.setNow(link, nowMillis) ? u.asFresh() : u);
         out.send(gossipAddress, new Message.Ping()); // traffic makes WireGuard handshake now
     }
 
-    /**
-     * Mid-window and still no handshake: initiate again now rather than at WireGuard's 5 s. Only right
-     * after a device read: on an older one a handshake that just completed (we answered the peer's
-     * initiation) would be thrown away with the peer.
-     */
+    /** Mid-window and still no handshake: initiate again now rather than at WireGuard's 5 s. */
     private void retryFresh(long nowMillis, Out out) {
-        if (nowMillis - readMillis > FRESH_READ_MS || !noSession(nowMillis)
-                || nowMillis - current.sinceMillis() >= REKEY_TIMEOUT_MS || nowMillis - initiatedMillis < FRESH_RETRY_MS) return;
-        initiatedMillis = nowMillis;
+        if (!initiations.retryNow(link, current.sinceMillis(), readMillis, nowMillis)) return;
         out.update(fullUpdate(current.endpoint()).asFresh());
         out.send(gossipAddress, new Message.Ping());
-    }
-
-    /** The device holds the peer without usable keys: re-creating it loses nothing. */
-    private boolean noSession(long nowMillis) {
-        return link.present() && (link.handshakeS() == 0 || nowMillis / 1000 - link.handshakeS() >= SESSION_S);
     }
 
     /** Keepalive only together with an endpoint: see Mesh.start for why a peer without one gets none. */
@@ -423,7 +367,7 @@ final class PeerPath {
 
     // ---------------------------------------------------------------- relayed paths (RelayPaths drives these)
 
-    boolean relayed() { return relayed; }
+    boolean relayed() { return relay.held(); }
 
     /** Directly up, as last judged. */
     boolean up() { return up(state); }
@@ -443,15 +387,14 @@ final class PeerPath {
 
     /** A relay takes the path over: no direct tries, no LAN upgrade until it hands it back. */
     void handOver() {
-        relayed = true;
+        relay.hold();
         upgrade = null;
         current = null;
     }
 
     /** Back from the relay, connected directly at {@code endpoint} (no Connected notice: DirectAgain said it). */
     void resumeDirect(InetSocketAddress endpoint, List<PathCandidate> cands, long nowMillis) {
-        relayed = false;
-        afterRelay = false;
+        relay.backDirect();
         state = State.CONNECTED;
         current = new Current(endpoint, find(cands, endpoint).map(PathCandidate::source)
                 .orElse(new Source(SourceKind.WIREGUARD, "")), nowMillis, true);
@@ -462,10 +405,7 @@ final class PeerPath {
 
     /** Back from the relay, not connected: probe direct candidates again. */
     void resumeProbing(long nowMillis) {
-        relayed = false;
-        afterRelay = true;
-        rxAtResume = link.rx();
-        relayHandshakeS = link.handshakeS();
+        relay.backProbing(link);
         state = State.PROBING;
         current = null;
         keepalive = -1;
@@ -497,15 +437,7 @@ final class PeerPath {
 
     /** A live session from which something was received lately (or that answered our Ping). */
     boolean connected(long nowMillis) {
-        return link.live(nowMillis) && !silent(nowMillis) && (relayed || !afterRelay || provenDirect());
-    }
-
-    private boolean provenDirect() {
-        return link.endpoint().isPresent() && !atLoopback() && (link.handshakeS() > relayHandshakeS || link.rx() > rxAtResume);
-    }
-
-    private boolean atLoopback() {
-        return link.endpoint().map(e -> e.getAddress().isLoopbackAddress()).orElse(false);
+        return link.live(nowMillis) && !silent(nowMillis) && relay.counts(link);
     }
 
     /** A Ping made in doubt went unanswered: the path is dead (a NAT remap), whatever the session's age. */
@@ -514,21 +446,12 @@ final class PeerPath {
     }
 
     private State stateOf(List<PathCandidate> cands, long nowMillis) {
-        if (connected(nowMillis)) return lanFresh(nowMillis) && link.at(lan.address()) ? State.LAN : State.CONNECTED;
+        if (connected(nowMillis)) return where.freshLan(nowMillis).map(link::at).orElse(false) ? State.LAN : State.CONNECTED;
         return cands.isEmpty() ? State.NO_CANDIDATES : State.PROBING;
     }
 
     private static boolean up(State s) {
         return s == State.CONNECTED || s == State.LAN;
-    }
-
-    private boolean lanFresh(long nowMillis) {
-        return lan != null && nowMillis - lan.seenMillis() < LAN_FRESH_MS;
-    }
-
-    private PathCandidate lanCandidate(OptionalLong learnedAt) {
-        return new PathCandidate(lan.address(), new Source(SourceKind.LAN, lan.address().getAddress().getHostAddress()),
-                lan.seenMillis() / 1000, learnedAt);
     }
 
     private Source sourceOf(InetSocketAddress ep, List<PathCandidate> cands) {
