@@ -240,6 +240,17 @@ public final class NatTopology implements AutoCloseable {
         router.exec("conntrack", "-F");
     }
 
+    /**
+     * Moves a host onto another router's LAN, as a laptop joining another network: its eth0 (and with
+     * it the old router's side of the veth) goes, a new eth0 on {@code router}'s LAN bridge gets
+     * {@code ip}/24 and a default route via {@code gw}. Closing the topology removes the new veth.
+     */
+    public void moveToLan(Host h, Netns router, String ip, String gw) {
+        h.ns.ok("ip", "link", "del", "eth0");
+        uplink(h.ns, "eth0", router, "vm" + h.role, "lan0", ip + "/24");
+        h.ns.ok("ip", "route", "add", "default", "via", gw);
+    }
+
     /** {@code net.ipv4.ip_forward} in the host's namespace: "0" unless something turned routing on. */
     public static String ipForward(Host h) {
         return h.ns.exec("sysctl", "-n", "net.ipv4.ip_forward").out().strip();
