@@ -11,8 +11,6 @@ import dev.automesh.testsupport.Facility;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,19 +77,12 @@ class FailoverIT {
         return p != null && endpoint.equals(p.endpoint());
     }
 
-    /** Where {@code nat} maps WireGuard's flow from {@code lanIp} towards {@code dst}: its WAN and port, or null. */
-    private static String mapping(dev.automesh.testbed.Netns nat, String wan, String lanIp, String dst) {
-        String out = nat.exec("conntrack", "-L", "-p", "udp", "-s", lanIp, "-d", dst, "--sport", "" + NatTopology.WG_PORT).out();
-        Matcher m = Pattern.compile("src=" + Pattern.quote(dst) + " dst=" + Pattern.quote(wan) + " sport=\\d+ dport=(\\d+)").matcher(out);
-        return m.find() ? wan + ":" + m.group(1) : null;
-    }
-
     /**
      * {@code from} sends to b at NAT 2's current mapping of b's {@code lanIp} towards {@code fromWan},
      * which is not b's endpoint before the change (the old conntrack entry still holds that port).
      */
     private boolean sendsToBsMapping(Host from, String lanIp, String fromWan, String old) {
-        String ep = mapping(t.nat2, NatTopology.NAT2_WAN, lanIp, fromWan);
+        String ep = NatTopology.mapping(t.nat2, NatTopology.NAT2_WAN, lanIp, fromWan);
         return ep != null && !ep.equals(old) && sendsExactlyTo(from, t.b, ep);
     }
 
