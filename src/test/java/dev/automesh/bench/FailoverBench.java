@@ -95,7 +95,7 @@ public final class FailoverBench {
                 case "restart" -> restartPub(t, agents.stream().filter(a -> a.host() == t.pub).findFirst().orElseThrow());
                 default -> throw new IllegalArgumentException("unknown case " + kind + ": remap, nats, lan or restart");
             };
-            boolean ok = Converge.await(120_000, s.recovered());
+            boolean ok = Converge.await(60_000, s.recovered());
             return ok ? Math.round((System.nanoTime() - s.nanos()) / 1e7) / 100.0 : Double.NaN;
         } finally {
             if (ping != null) Netns.stop(ping, 500);
