@@ -291,9 +291,20 @@ final class PeerPath {
         return up(state);
     }
 
-    /** Received something within the last {@code ms}. */
+    /**
+     * Received something within the last {@code ms} over a path that leaves our LAN. A path to a
+     * private address (a neighbour on our LAN) stays alive when our NAT re-maps us, so it says nothing
+     * about our other paths.
+     */
     boolean receivedWithin(long ms, long nowMillis) {
-        return link.present() && nowMillis - link.rxChangedMillis() < ms;
+        return link.present() && nowMillis - link.rxChangedMillis() < ms
+                && link.endpoint().map(e -> !isPrivate(e.getAddress())).orElse(false);
+    }
+
+    /** 10/8, 172.16/12, 192.168/16, link-local, fc00::/7: where a neighbour is reached without our NAT. */
+    private static boolean isPrivate(java.net.InetAddress a) {
+        byte[] b = a.getAddress();
+        return a.isSiteLocalAddress() || a.isLinkLocalAddress() || (b.length == 16 && (b[0] & 0xfe) == 0xfc);
     }
 
     boolean hasConfigEndpoint() {

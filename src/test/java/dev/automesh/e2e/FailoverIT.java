@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Path changes end to end: real agents (the packaged jar) on wireguard-go behind two nftables NATs
- * come back after a NAT re-map, a change of their own host's addresses, and a restart of the public
- * host. Recovery must happen and use the new endpoint; how fast is measured by FailoverBench.
+ * come back after a NAT re-map, a change of their own host's addresses, b's LAN address changing, b
+ * moving onto the other NAT's LAN, and a restart of the public host. Recovery must happen and use the new endpoint; how fast is measured by FailoverBench.
  */
 class FailoverIT {
     private static final long TIMEOUT_MS = 60_000;
@@ -72,6 +72,20 @@ class FailoverIT {
         return p != null && p.endpoint() != null && p.endpoint().startsWith(prefix);
     }
 
+    private static boolean sendsExactlyTo(Host from, Host to, String endpoint) {
+        NatTopology.WgDumpPeer p = from.dump().get(to.publicKey);
+        return p != null && endpoint.equals(p.endpoint());
+    }
+
+    /**
+     * {@code from} sends to b at NAT 2's current mapping of b's {@code lanIp} towards {@code fromWan},
+     * which is not b's endpoint before the change (the old conntrack entry still holds that port).
+     */
+    private boolean sendsToBsMapping(Host from, String lanIp, String fromWan, String old) {
+        String ep = NatTopology.mapping(t.nat2, NatTopology.NAT2_WAN, lanIp, fromWan);
+        return ep != null && !ep.equals(old) && sendsExactlyTo(from, t.b, ep);
+    }
+
     private boolean pings(Host from, Host to) {
         return from.ns.exec("ping", "-c", "1", "-W", "2", to.meshIp).exit() == 0;
     }
@@ -114,5 +128,27 @@ class FailoverIT {
         boolean ok = Converge.await(TIMEOUT_MS, () -> Converge.connectedSince(t.a, t.pub, since)
                 && Converge.connectedSince(t.b, t.pub, since) && pings(t.a, t.pub) && pings(t.b, t.pub));
         assertTrue(ok, "a and b are back with pub" + diagnostics());
+    }
+
+    @Test
+    void bsLanAddressChangingIsFollowedToItsNewMapping() {
+        // As a DHCP lease change: the old address goes (and with it the default route), a new one comes.
+        String fresh = "192.168.2.20", pubSaw = Converge.endpoint(t.pub, t.b), aSaw = Converge.endpoint(t.a, t.b);
+        t.b.ns.ok("ip", "addr", "del", t.b.lanIp + "/24", "dev", "eth0");
+        t.b.ns.ok("ip", "addr", "add", fresh + "/24", "dev", "eth0");
+        t.b.ns.ok("ip", "route", "replace", "default", "via", "192.168.2.1");
+        boolean ok = Converge.await(TIMEOUT_MS, () -> sendsToBsMapping(t.pub, fresh, NatTopology.PUBLIC_IP, pubSaw)
+                && sendsToBsMapping(t.a, fresh, NatTopology.NAT1_WAN, aSaw) && pings(t.a, t.b) && pings(t.pub, t.b));
+        assertTrue(ok, "pub and a reach b at NAT 2's mapping of its new address" + diagnostics());
+    }
+
+    @Test
+    void bMovingOntoNat1sLanIsFoundThereByLanDiscovery() {
+        String there = "192.168.1.12";
+        t.moveToLan(t.b, t.nat1, there, "192.168.1.1");
+        String lan = there + ":" + NatTopology.WG_PORT;
+        boolean ok = Converge.await(TIMEOUT_MS, () -> sendsExactlyTo(t.a, t.b, lan) && sendsExactlyTo(t.a2, t.b, lan)
+                && pings(t.a, t.b) && pings(t.a2, t.b) && pings(t.b, t.pub));
+        assertTrue(ok, "a and a2 reach b at its address on their LAN" + diagnostics());
     }
 }

@@ -583,6 +583,33 @@ class MeshTest {
     }
 
     @Test
+    void aLanNeighbourStillReceivingDoesNotHoldBackTheDoubtWhenAPathThroughOurNatDies() {
+        // Our NAT re-mapped us: b (through it) goes silent, c on our LAN keeps talking. pub must hear from us.
+        assertTrue(sends(bDiesWhileCKeepsReceivingAt("192.168.1.30:51820")).contains(pingTo("10.9.0.2")));
+        // The same with c over the internet: something still gets through our NAT, no one else is doubted.
+        dev.peers.clear();
+        assertFalse(sends(bDiesWhileCKeepsReceivingAt("198.51.100.40:1")).contains(pingTo("10.9.0.2")));
+    }
+
+    private List<Action> bDiesWhileCKeepsReceivingAt(String cEndpoint) {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        connect(B, "198.51.100.20:3333", S0);
+        connect(C, cEndpoint, S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        long t1 = T0 + 10_000; // pub's first read is long past
+        dev.peer(B).tx += 100;
+        for (long t = t1; t <= t1 + 2000; t += 1000) {
+            dev.peer(C).rx += 60;
+            dev.apply(m.onDevice(dev.snapshot(), t)); // b is pinged at t1 + 1000
+        }
+        dev.peer(C).rx += 60;
+        List<Action> out = m.onDevice(dev.snapshot(), t1 + 3500);
+        assertTrue(notices(out).stream().anyMatch(n -> n instanceof Notice.Lost l && l.peer().equals("b")), out.toString());
+        return out;
+    }
+
+    @Test
     void fresherSightingElsewhereMakesAConnectedPeerProveItsPath() {
         Mesh m = started(false, T0);
         connect(B, "198.51.100.20:3333", S0);

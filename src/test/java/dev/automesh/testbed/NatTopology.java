@@ -246,6 +246,28 @@ public final class NatTopology implements AutoCloseable {
         router.exec("conntrack", "-F");
     }
 
+    /**
+     * Moves a host onto another router's LAN, as a laptop joining another network: its eth0 (and with
+     * it the old router's side of the veth) goes, a new eth0 on {@code router}'s LAN bridge gets
+     * {@code ip}/24 and a default route via {@code gw}. Closing the topology removes the new veth.
+     */
+    public void moveToLan(Host h, Netns router, String ip, String gw) {
+        h.ns.ok("ip", "link", "del", "eth0");
+        uplink(h.ns, "eth0", router, "vm" + h.role, "lan0", ip + "/24");
+        h.ns.ok("ip", "route", "add", "default", "via", gw);
+    }
+
+    /**
+     * Where {@code nat} (WAN address {@code wan}) maps WireGuard's flow from {@code lanIp}:{@value #WG_PORT}
+     * towards {@code dst}, from its conntrack table: "wan:port", or null while it has none.
+     */
+    public static String mapping(Netns nat, String wan, String lanIp, String dst) {
+        String out = nat.exec("conntrack", "-L", "-p", "udp", "-s", lanIp, "-d", dst, "--sport", "" + WG_PORT).out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("src=" + java.util.regex.Pattern.quote(dst) + " dst="
+                + java.util.regex.Pattern.quote(wan) + " sport=\\d+ dport=(\\d+)").matcher(out);
+        return m.find() ? wan + ":" + m.group(1) : null;
+    }
+
     /** {@code net.ipv4.ip_forward} in the host's namespace: "0" unless something turned routing on. */
     public static String ipForward(Host h) {
         return h.ns.exec("sysctl", "-n", "net.ipv4.ip_forward").out().strip();
