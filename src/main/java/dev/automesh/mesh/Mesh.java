@@ -85,10 +85,12 @@ public final class Mesh {
         this.settings = settings;
         this.ownB64 = settings.ownKey().toBase64();
         Set<InetAddress> meshAddresses = new HashSet<>();
+        boolean ownEndpoint = settings.peers().stream()
+                .anyMatch(pc -> pc.pubkey().equals(settings.ownKey()) && pc.endpoint().isPresent());
         for (PeerConfig pc : settings.peers()) {
             meshAddresses.add(pc.address());
             if (pc.pubkey().equals(settings.ownKey()) || peers.containsKey(pc.pubkey())) continue;
-            PeerPath p = new PeerPath(pc, ownB64, settings.gossipPort());
+            PeerPath p = new PeerPath(pc, ownB64, settings.gossipPort(), ownEndpoint);
             peers.put(pc.pubkey(), p);
             peersByB64.put(p.b64(), p);
             peersByMeshAddress.put(pc.address(), p);

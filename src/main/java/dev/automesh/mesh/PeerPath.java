@@ -82,8 +82,15 @@ final class PeerPath {
     /** RelayPaths drives it while a relay holds it: judge and move are not called then. */
     private final RelayHandback relay = new RelayHandback();
     private final Initiations initiations = new Initiations();
+    /** Whether this end re-creates the peer to initiate at once (see the constructor). */
+    private final boolean recreates;
 
     PeerPath(PeerConfig config, String ownB64, int gossipPort) {
+        this(config, ownB64, gossipPort, false);
+    }
+
+    /** @param ownEndpointConfigured whether the config gives this node an endpoint (others can reach it first) */
+    PeerPath(PeerConfig config, String ownB64, int gossipPort, boolean ownEndpointConfigured) {
         this.config = config;
         this.b64 = config.pubkey().toBase64();
         this.name = config.displayName();
@@ -91,6 +98,10 @@ final class PeerPath {
         this.allowedIps = List.of(IpPrefix.host(config.address()));
         this.gossipAddress = new InetSocketAddress(config.address(), gossipPort);
         this.where = new Whereabouts(b64);
+        // One end of a pair re-creates, never both: the other's re-creation could drop the session it
+        // just answered. The end that knows the other's configured endpoint, else the smaller key.
+        boolean peerHasEndpoint = config.endpoint().isPresent();
+        this.recreates = peerHasEndpoint != ownEndpointConfigured ? peerHasEndpoint : ownB64.compareTo(b64) < 0;
     }
 
     String b64() { return b64; }
@@ -355,13 +366,13 @@ final class PeerPath {
         keepalive = KEEPALIVE_PROBING;
         // Without keys, WireGuard would wait out the 5 s since its initiation to the last candidate.
         PeerUpdate u = fullUpdate(c.address());
-        out.update(initiations.setNow(link, nowMillis) ? u.asFresh() : u);
+        out.update(initiations.setNow(link, nowMillis) && recreates ? u.asFresh() : u);
         out.send(gossipAddress, new Message.Ping()); // traffic makes WireGuard handshake now
     }
 
     /** Mid-window and still no handshake: initiate again now rather than at WireGuard's 5 s. */
     private void retryFresh(long nowMillis, Out out) {
-        if (!initiations.retryNow(link, current.sinceMillis(), readMillis, nowMillis)) return;
+        if (!recreates || !initiations.retryNow(link, current.sinceMillis(), readMillis, nowMillis)) return;
         out.update(fullUpdate(current.endpoint()).asFresh());
         out.send(gossipAddress, new Message.Ping());
     }
