@@ -79,6 +79,7 @@ final class PeerPath {
     private LanUpgrade upgrade;
     /** When it last went from up (or from the start) to not connected directly. */
     private long downSinceMillis;
+    private boolean brokeDown;
     /** RelayPaths drives it while a relay holds it: judge and move are not called then. */
     private final RelayHandback relay = new RelayHandback();
     private final Initiations initiations = new Initiations();
@@ -197,7 +198,10 @@ final class PeerPath {
         State before = state;
         justLost = false;
         state = stateOf(cands, nowMillis);
-        if (!up(state) && (before == null || up(before))) downSinceMillis = nowMillis;
+        if (!up(state) && (before == null || up(before))) {
+            downSinceMillis = nowMillis;
+            brokeDown = before != null;
+        }
         if (up(state)) {
             if (up(before)) return false;
             connected(before, cands, nowMillis, out);
@@ -396,6 +400,9 @@ final class PeerPath {
 
     /** When it was last judged not connected after being up (or at its first judgement). */
     long downSinceMillis() { return downSinceMillis; }
+
+    /** Whether it is down because a direct path that worked broke (not because none has worked yet). */
+    boolean brokeDown() { return brokeDown; }
 
     /** How many of these candidates were set as its endpoint at least once. */
     int tried(List<PathCandidate> cands) {

@@ -32,6 +32,8 @@ import java.util.function.Function;
 final class RelayPaths {
     /** No direct handshake this long after probing began (with a candidate tried a window ago): ask a relay. */
     static final long RELAY_AFTER_MS = 8_000;
+    /** The same after a direct path that worked broke: a re-mapped pair needs a gossip round and a punch first. */
+    static final long RELAY_AFTER_LOSS_MS = 15_000;
     /** RelayRequest → RelayReady, and RelayUse → loopback endpoint. */
     static final long SETUP_TIMEOUT_MS = 3_000;
     /** A fresh switch with no handshake yet this long after it: once more (a handshake takes one round trip). */
@@ -94,8 +96,11 @@ final class RelayPaths {
         // A candidate learnt late (our tunnel to the gossiping node came up late) still gets one window:
         // a pair that can punch is never relayed for want of time to try.
         boolean triedLongEnough = tried > 0 && nowMillis - firstTriedMillis.get(p.key()) >= PeerPath.TRY_WINDOW_MS;
-        boolean waitedEnough = nowMillis - p.downSinceMillis() >= RELAY_AFTER_MS && (triedLongEnough || cands.isEmpty());
-        if (e == null && !(waitedEnough || p.allFailed(cands))) return;
+        // A direct path that broke (a NAT re-map) comes back directly once gossip brings both ends' new
+        // addresses: it gets longer, and its old candidates failing says nothing yet.
+        long after = p.brokeDown() ? RELAY_AFTER_LOSS_MS : RELAY_AFTER_MS;
+        boolean waitedEnough = nowMillis - p.downSinceMillis() >= after && (triedLongEnough || cands.isEmpty());
+        if (e == null && !(waitedEnough || (!p.brokeDown() && p.allFailed(cands)))) return;
         if (e == null) {
             e = new RelayEnd(p, true);
             e.noDirectSeconds = (nowMillis - p.downSinceMillis()) / 1000;

@@ -264,4 +264,34 @@ class RelayPathsTest {
         r.afterDirect(b, cands, t, ask);
         assertTrue(relayExts(ask).get(0).getValue() instanceof Extension.RelayRequest, "asked once the window is over");
     }
+
+    @Test
+    void aDirectPathThatBrokeGetsLongerBeforeTheRelayEvenWhenItsOldCandidateFailed() {
+        PeerPath c = peer(1, true), b = peer(2, false);
+        RelayPaths r = paths();
+        List<PathCandidate> cands = List.of(new PathCandidate(ep("198.51.100.2:40000"),
+                new MeshStatus.Source(MeshStatus.SourceKind.GOSSIP, ""), T0 / 1000, java.util.OptionalLong.empty()));
+        live(b, T0);
+        b.judge(cands, T0, new Out());
+        assertTrue(b.up());
+        // a NAT re-map: the session ages out with nothing received (as a dead path is judged)
+        long lost = T0 + (PeerPath.CONNECTED_S + 1) * 1000;
+        boolean asked = false;
+        long askedAt = 0;
+        for (long t = lost; t <= lost + RelayPaths.RELAY_AFTER_LOSS_MS + 3_000 && !asked; t += 1000) {
+            live(c, t);
+            b.judge(cands, t, new Out());
+            b.move(cands, t, new Out());
+            Out out = new Out();
+            r.afterDirect(b, cands, t, out);
+            if (!relayExts(out).isEmpty()) {
+                asked = true;
+                askedAt = t;
+            }
+        }
+        assertTrue(b.brokeDown());
+        assertTrue(b.allFailed(cands), "its only candidate had its window and failed");
+        assertTrue(asked, "asked in the end");
+        assertTrue(askedAt - lost >= RelayPaths.RELAY_AFTER_LOSS_MS, "asked " + (askedAt - lost) + " ms after the loss");
+    }
 }
