@@ -15,8 +15,7 @@ import java.util.Map;
  * endpoint, a roam), or one dated {@link #REFRESH_S} later than we last sent it, so the dates other
  * nodes hold do not age without bound. A re-ordering or an old address coming back into the top 5 is
  * not news: a peer behind a symmetric NAT has a different address for every node that sees it, and
- * each node's re-dating of its own sighting would otherwise flood the mesh every few minutes; nor is
- * one more port of such a peer (see {@link #SIMULTANEOUS_PORTS}). The
+ * each node's re-dating of its own sighting would otherwise flood the mesh every few minutes. The
  * threshold has a fixed per-node, per-pubkey jitter of up to {@link #JITTER_S}, so the nodes that all
  * see one peer do not refresh it in phase.
  */
@@ -26,14 +25,6 @@ final class Forwarding {
     static final long JITTER_S = 900;
     /** Addresses remembered per pubkey (the oldest-sent one is forgotten first). */
     static final int REMEMBER = 16;
-    /**
-     * A peer listed at this many other ports of the same address, dated within {@link #SIMULTANEOUS_S}
-     * of a new one, is behind a symmetric NAT: each port is a mapping for one destination, useless to
-     * everyone else, and new ones keep appearing. Such a port is not news. A roam (one new port, the
-     * old one going stale) still is.
-     */
-    static final int SIMULTANEOUS_PORTS = 2;
-    static final long SIMULTANEOUS_S = 120;
 
     private final String ownB64;
     /** Per pubkey: each address we sent, with the date we sent it at. */
@@ -51,7 +42,7 @@ final class Forwarding {
         boolean news = false;
         for (TimedEndpoint e : now) {
             Long was = last.get(e.address());
-            if (was == null ? !symmetricNatPort(e, now) : e.unixSeconds() >= was + afterS) news = true;
+            if (was == null || e.unixSeconds() >= was + afterS) news = true;
         }
         if (!news) {
             damped++;
@@ -63,15 +54,6 @@ final class Forwarding {
         }
         while (last.size() > REMEMBER) last.remove(last.keySet().iterator().next());
         return true;
-    }
-
-    private static boolean symmetricNatPort(TimedEndpoint e, List<TimedEndpoint> list) {
-        int others = 0;
-        for (TimedEndpoint o : list) {
-            if (o.address().getPort() != e.address().getPort() && o.address().getAddress().equals(e.address().getAddress())
-                    && Math.abs(o.unixSeconds() - e.unixSeconds()) <= SIMULTANEOUS_S) others++;
-        }
-        return others >= SIMULTANEOUS_PORTS;
     }
 
     /** Lists we did not forward because they brought no new address and no much newer date. */

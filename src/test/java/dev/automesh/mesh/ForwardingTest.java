@@ -33,19 +33,4 @@ class ForwardingTest {
         assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20001, T + 30), at("198.18.0.1", 20000, T))),
                 "one new port beside the old one: a roam");
     }
-
-    @Test
-    void oneMorePortOfAPeerSeenAtSeveralPortsAtOnceIsNotNews() {
-        Forwarding f = new Forwarding("own");
-        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T))));
-        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20001, T + 5), at("198.18.0.1", 20000, T))));
-        List<TimedEndpoint> third = List.of(at("198.18.0.1", 20002, T + 10), at("198.18.0.1", 20001, T + 5),
-                at("198.18.0.1", 20000, T));
-        assertFalse(f.forward(PK, third), "a third simultaneous port of one address: a symmetric NAT's mapping");
-        // The same address seen at other ports long ago, or another address, is news again.
-        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20003, T + 1000), at("198.18.0.1", 20001, T + 5),
-                at("198.18.0.1", 20000, T))), "the other ports are old: a roam");
-        assertTrue(f.forward(PK, List.of(at("203.0.113.7", 20002, T + 1010), at("198.18.0.1", 20003, T + 1000),
-                at("198.18.0.1", 20001, T + 5))), "a new address");
-    }
 }
