@@ -36,7 +36,6 @@ final class PeerPath {
      * that die sooner are found by {@link Liveness}.
      */
     static final long CONNECTED_S = 180 + 30 + 5;
-    static final long LAN_FRESH_MS = Whereabouts.LAN_FRESH_MS;
     /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
     static final long TRY_WINDOW_MS = 6_000;
     static final int KEEPALIVE_PROBING = 10;

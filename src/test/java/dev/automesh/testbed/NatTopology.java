@@ -198,18 +198,7 @@ public final class NatTopology implements AutoCloseable {
 
     /** As {@link #create()}, with the given mapping behaviour of NAT 1 and NAT 2. */
     public static NatTopology create(Nat nat1Kind, Nat nat2Kind) {
-        NatTopology t = new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind);
-        try {
-            for (Host h : t.hosts()) {
-                h.privateKey = Sh.ok("wg", "genkey").out().strip();
-                h.publicKey = pubkeyOf(h.privateKey);
-                h.startWireGuard(h == t.a2 ? A2_PORT : WG_PORT);
-            }
-            return t;
-        } catch (RuntimeException e) {
-            t.close();
-            throw e;
-        }
+        return started(new NatTopology(Netns.uniqueName("amn"), nat1Kind, nat2Kind));
     }
 
     /** As {@link #create(Nat, Nat)}, with a second public host {@link #pub2} on the internet bridge. */
