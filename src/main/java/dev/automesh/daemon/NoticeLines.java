@@ -4,6 +4,7 @@ import dev.automesh.config.HostPort;
 import dev.automesh.mesh.Action.Notice;
 import dev.automesh.mesh.MeshStatus.State;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Words the mesh's notices as the INFO lines users and tests read, e.g.
@@ -28,6 +29,10 @@ final class NoticeLines {
             return d.peer() + " direct again at " + HostPort.format(d.endpoint()) + ", no longer relayed via " + d.via();
         }
         if (n instanceof Notice.RelayLost l) return relayLost(l);
+        if (n instanceof Notice.RelayDeclined d) {
+            return d.via() + (d.refused() ? " refused to relay " + d.peer() : " did not answer the request to relay " + d.peer())
+                    + "; " + next(d.next());
+        }
         throw new IllegalArgumentException("unknown notice " + n.getClass().getSimpleName());
     }
 
@@ -65,8 +70,11 @@ final class NoticeLines {
             case STALLED -> "nothing came back through it";
             case SETUP_FAILED -> "the setup did not complete";
         };
-        return l.peer() + " lost its relay " + l.via() + " (" + why + "); "
-                + l.next().map(n -> "asking " + n + " to relay").orElse("no relay available, probing directly");
+        return l.peer() + " lost its relay " + l.via() + " (" + why + "); " + next(l.next());
+    }
+
+    private static String next(Optional<String> relay) {
+        return relay.map(n -> "asking " + n + " to relay").orElse("no relay available, probing directly");
     }
 
     /** " 1.4": one decimal, always a dot (log lines do not follow the locale). */

@@ -185,6 +185,18 @@ public sealed interface Action {
             }
         }
 
+        /**
+         * The relay {@code via} refused to relay for the peer, or did not answer the request in time.
+         *
+         * @param next the relay asked next, empty when none is left
+         */
+        record RelayDeclined(String peer, String pubkey, String via, boolean refused, Optional<String> next) implements Notice {
+            public RelayDeclined {
+                Objects.requireNonNull(via);
+                Objects.requireNonNull(next);
+            }
+        }
+
         /** Why a relay was given up. */
         enum LostWhy {
             /** Our tunnel to the relay is no longer live. */

@@ -21,6 +21,8 @@ final class Neighbours {
     private final Map<WgKey, Capabilities> caps = new HashMap<>();
     private final Map<WgKey, Long> pingSentMillis = new HashMap<>();
     private final Map<WgKey, Double> rttMillis = new HashMap<>();
+    /** Since when our Pings to it have gone unanswered: the first one after we last heard from it. */
+    private final Map<WgKey, Long> unansweredSince = new HashMap<>();
 
     void capabilities(WgKey peer, Capabilities c) {
         caps.put(peer, c);
@@ -44,9 +46,26 @@ final class Neighbours {
     void pinged(WgKey peer, long nowMillis) {
         Long at = pingSentMillis.get(peer);
         if (at == null || nowMillis - at > RTT_MAX_MS) pingSentMillis.put(peer, nowMillis);
+        unansweredSince.putIfAbsent(peer, nowMillis);
+    }
+
+    /** Its agent sent us something: it is running, whatever it answers to. */
+    void heard(WgKey peer) {
+        unansweredSince.remove(peer);
+    }
+
+    /**
+     * Its agent is running as far as we can tell: no Ping of ours has gone unanswered for {@code
+     * withinMillis}. A relay whose agent died keeps a live tunnel (its WireGuard still answers), so the
+     * tunnel alone does not say it can relay.
+     */
+    boolean answering(WgKey peer, long nowMillis, long withinMillis) {
+        Long since = unansweredSince.get(peer);
+        return since == null || nowMillis - since < withinMillis;
     }
 
     void ponged(WgKey peer, long nowMillis) {
+        heard(peer);
         Long at = pingSentMillis.remove(peer);
         if (at == null || nowMillis - at > RTT_MAX_MS || nowMillis < at) return;
         double sample = nowMillis - at;

@@ -48,6 +48,8 @@ final class RelayPaths {
     static final long ASK_AGAIN_MS = 5_000;
     /** A relay that failed or refused is skipped this long for that peer. */
     static final long BAD_RELAY_MS = 30_000;
+    /** A relay whose agent left a Ping of ours this long unanswered is not asked (its tunnel may still be up). */
+    static final long AGENT_ANSWER_MS = 10_000;
     /** A non-initiating end that lost its relay waits this long for the next one before probing itself. */
     static final long WAIT_NEXT_MS = 10_000;
     static final int KEEPALIVE_RELAYED = 25;
@@ -212,8 +214,7 @@ final class RelayPaths {
         PeerPath p = byB64.apply(r.peer());
         RelayEnd e = p == null ? null : ends.get(p.key());
         if (e == null || e.phase != Phase.ASKING || e.via != relay || e.requestId != r.requestId()) return;
-        bad(e, relay.key(), nowMillis + BAD_RELAY_MS);
-        ask(e, nowMillis, out);
+        declined(e, true, nowMillis, out);
     }
 
     /** The initiator asks for a two-sided probe: start it at the next drive (which knows the candidates). */
@@ -312,7 +313,9 @@ final class RelayPaths {
     /** Connected automesh peers that offer to relay, other than the target, lowest round trip first. */
     private Optional<PeerPath> best(RelayEnd e, long nowMillis) {
         return all.stream()
-                .filter(c -> c != e.peer && relayLive(c, nowMillis) && neighbours.relays(c.key()) && !skipped(e, c, nowMillis))
+                .filter(c -> c != e.peer && relayLive(c, nowMillis) && neighbours.relays(c.key())
+                        && neighbours.answering(c.key(), nowMillis, AGENT_ANSWER_MS)
+                        && !skipped(e, c, nowMillis))
                 .min(Comparator.<PeerPath>comparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
                         .thenComparing(PeerPath::b64));
     }
@@ -324,8 +327,7 @@ final class RelayPaths {
     private void setupTimeouts(RelayEnd e, long nowMillis, Out out) {
         long in = nowMillis - e.phaseSinceMillis;
         if (e.phase == Phase.ASKING && in >= SETUP_TIMEOUT_MS) {
-            bad(e, e.via.key(), nowMillis + BAD_RELAY_MS);
-            ask(e, nowMillis, out);
+            declined(e, false, nowMillis, out);
         } else if (e.phase == Phase.OPENING && in >= SETUP_TIMEOUT_MS) {
             lost(e, LostWhy.SETUP_FAILED, nowMillis, out);
         } else if (e.phase == Phase.WAITING && in >= WAIT_NEXT_MS) {
@@ -335,6 +337,15 @@ final class RelayPaths {
             ends.remove(e.peer.key());
             if (e.peer.relayed()) e.peer.resumeProbing(nowMillis);
         }
+    }
+
+    /** The relay asked refused or did not answer: the next one, and say so (the last word on a chain of asks). */
+    private void declined(RelayEnd e, boolean refused, long nowMillis, Out out) {
+        PeerPath asked = e.via;
+        bad(e, asked.key(), nowMillis + BAD_RELAY_MS);
+        ask(e, nowMillis, out);
+        Optional<String> next = e.phase == Phase.ASKING ? Optional.of(e.via.name()) : Optional.empty();
+        out.add(new Notice.RelayDeclined(e.peer.name(), e.peer.b64(), asked.name(), refused, next));
     }
 
     /** The relay stopped carrying the peer: drop it, and ask the next one (the initiator) or wait for it. */

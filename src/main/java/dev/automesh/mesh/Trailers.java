@@ -51,6 +51,7 @@ final class Trailers {
 
     /** Capabilities first (a request on the same datagram may need them), then the relay setup. */
     void received(PeerPath from, Message m, List<Extension> extensions, long nowMillis, Out out) {
+        neighbours.heard(from.key());
         if (m instanceof Message.Pong) neighbours.ponged(from.key(), nowMillis);
         for (Extension e : extensions) if (e instanceof Extension.Capabilities c) neighbours.capabilities(from.key(), c);
         if (!neighbours.automesh(from.key())) return;

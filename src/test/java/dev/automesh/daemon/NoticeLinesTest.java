@@ -70,5 +70,9 @@ class NoticeLinesTest {
                 new Notice.RelayLost("b", K, "pub", Notice.LostWhy.STALLED, Optional.of("pub2"))));
         assertEquals("b lost its relay pub (our tunnel to it is down); no relay available, probing directly", NoticeLines.line(
                 new Notice.RelayLost("b", K, "pub", Notice.LostWhy.RELAY_UNREACHABLE, Optional.empty())));
+        assertEquals("pub refused to relay b; asking pub2 to relay", NoticeLines.line(
+                new Notice.RelayDeclined("b", K, "pub", true, Optional.of("pub2"))));
+        assertEquals("pub did not answer the request to relay b; no relay available, probing directly", NoticeLines.line(
+                new Notice.RelayDeclined("b", K, "pub", false, Optional.empty())));
     }
 }

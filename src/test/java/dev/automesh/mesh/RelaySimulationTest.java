@@ -53,6 +53,8 @@ class RelaySimulationTest {
         final int port = 51820;
         final FakeDevice dev;
         boolean symmetric, permissive, dead, wgautomesh;
+        /** The agent is gone but WireGuard is up: the tunnel lives, nothing is answered or relayed. */
+        boolean agentDead;
         Mesh mesh_;
         final Map<WgKey, Long> lastInit = new HashMap<>();
         final Map<WgKey, Long> lastKeepalive = new HashMap<>();
@@ -108,7 +110,7 @@ class RelaySimulationTest {
             Proxy py = y.proxies.get(x.key);
             if (px == null || !px.loopback().equals(to) || py == null || py.session() != px.session()) return null;
             Node c = byMesh(px.relaySocket().getAddress());
-            if (c == null || c.dead || !c.served.containsKey(px.session())) return null;
+            if (c == null || c.dead || c.agentDead || !c.served.containsKey(px.session())) return null;
             return tunnelUp(x, c, false) && tunnelUp(c, y, false) ? py.loopback() : null;
         }
         if (!to.equals(y.face())) return null;
@@ -163,6 +165,11 @@ class RelaySimulationTest {
                     in.rx += 100;
                     in.endpoint = arrival(n, to, out.endpoint, true);
                     List<Extension> heardExts = to.wgautomesh ? List.of() : exts;
+                    if (to.agentDead) { // its WireGuard still answers data with a (passive) keepalive
+                        in.tx += 32;
+                        out.rx += 32;
+                        continue;
+                    }
                     inFlight.add(() -> handle(to, to.mesh_.onDatagram(new InetSocketAddress(n.mesh, GOSSIP), s.message(),
                             heardExts, now)));
                 }
@@ -233,7 +240,7 @@ class RelaySimulationTest {
 
     void second() {
         for (Node n : nodes) {
-            if (n.dead) continue;
+            if (n.dead || n.agentDead) continue;
             handle(n, n.mesh_.onDevice(n.dev.snapshot(), now));
             handle(n, n.mesh_.onTick(now));
         }
@@ -401,6 +408,34 @@ class RelaySimulationTest {
         second.dead = true;
         secondsUntil(() -> statusOf(a, b).relayNote().equals(Optional.of("no relay available")), 30);
         assertFalse(a.mesh_.status(now).allConnected());
+    }
+
+    @Test
+    void aRelayWhoseAgentDiedButWhoseTunnelLivesIsNotAskedAgainAndTheLastWordIsNoneLeft() {
+        symmetricBed();
+        Node pub2 = node("pub2", 4, "203.0.113.4", null, 0);
+        Node a = n("a"), b = n("b");
+        start("pub", "pub2");
+        secondsUntil(() -> reachable(a, b), 15);
+        seconds(2);
+        Node first = relayedVia(a, b, n("pub")) ? n("pub") : pub2;
+        Node second = first == pub2 ? n("pub") : pub2;
+        Node initiator = smaller(a, b) ? a : b;
+        Node other = initiator == a ? b : a;
+        first.agentDead = true;
+        secondsUntil(() -> reachable(a, b) && relayedVia(a, b, second) && relayedVia(b, a, second), 30);
+        seconds((int) (RelayPaths.BAD_RELAY_MS / 1000) + 5); // the first relay's bad mark has run out
+        long diedAt = now;
+        second.agentDead = true;
+        secondsUntil(() -> statusOf(initiator, other).relayNote().equals(Optional.of("no relay available")), 30);
+        assertTrue(sent.stream().noneMatch(x -> x.at() >= diedAt && x.to().equals(first.name) && x.ext() instanceof Extension.RelayRequest),
+                "the relay whose agent died was asked again although its Pings went unanswered:\n" + trace());
+        List<String> after = heard.stream().filter(h -> h.getKey().equals(initiator.name)).map(h -> h.getValue().toString()).toList();
+        Notice last = heard.stream().filter(h -> h.getKey().equals(initiator.name)
+                        && (h.getValue() instanceof Notice.RelayLost || h.getValue() instanceof Notice.RelayDeclined))
+                .reduce((x, y) -> y).orElseThrow().getValue();
+        Optional<String> next = last instanceof Notice.RelayLost l ? l.next() : ((Notice.RelayDeclined) last).next();
+        assertEquals(Optional.empty(), next, "the last relay notice says none is left: " + after);
     }
 
     @Test
