@@ -247,7 +247,7 @@ final class RelayPaths {
         e.refreshedMillis = nowMillis;
         e.pingMillis = 0;
         e.resetProbe();
-        e.nextProbeMillis = nowMillis + probes.delay(p);
+        probes.schedule(e, nowMillis);
         boolean live = p.link().live(nowMillis);
         // A session that still holds keys (a relay lost, the next one) carries on through the new endpoint;
         // without one the initiator re-creates the peer: see switchTo. Never the other end: its switch

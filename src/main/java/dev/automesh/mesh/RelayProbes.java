@@ -27,6 +27,11 @@ final class RelayProbes {
      *  (that end switches on receipt, about a drive earlier, and must still be there at the end). */
     static final long BOTH_WINDOW_MS = 4_000;
     static final long BOTH_ASKED_MS = 7_000;
+    /**
+     * The first probe after a direct path broke (a NAT re-map, a move) and a relay took over: soon, and
+     * from both ends at once, since both NATs may have new mappings that filter until both send.
+     */
+    static final long PROBE_AFTER_BREAK_MS = 10_000;
     /** Direct this long after a relay: the probe backoff starts over. */
     static final long DIRECT_STABLE_MS = 300_000;
 
@@ -60,6 +65,16 @@ final class RelayProbes {
     long delay(PeerPath p) {
         int level = probeLevel.getOrDefault(p.key(), 0);
         return Math.min(PROBE_MAX_MS, PROBE_FIRST_MS << Math.min(level, 10));
+    }
+
+    /** A relay session began carrying (or is about to): when to probe the direct path first. */
+    void schedule(RelayEnd e, long nowMillis) {
+        if (probeLevel.getOrDefault(e.peer.key(), 0) == 0 && e.peer.brokeDown()) {
+            e.nextProbeMillis = nowMillis + PROBE_AFTER_BREAK_MS;
+            e.bothNext = true;
+        } else {
+            e.nextProbeMillis = nowMillis + delay(e.peer);
+        }
     }
 
     /** The initiator asks for a two-sided probe: start it at the next drive (which knows the candidates). */

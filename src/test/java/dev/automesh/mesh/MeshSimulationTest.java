@@ -282,4 +282,20 @@ class MeshSimulationTest {
         assertTrue(took <= 45, "reconnected " + took + " s after the remap, not at the 180 s handshake expiry");
         assertEquals(new InetSocketAddress(ip("198.51.100.2"), 41003), a.dev.peers.get(b.key).endpoint);
     }
+
+    @Test
+    void bothNatsRemappingAtOnceAreFollowedDirectly() {
+        node("pub", 1, "203.0.113.1", null, null, 0);
+        Node a = node("a", 2, "192.168.1.2", "nat1", "198.51.100.1", 40002);
+        Node b = node("b", 3, "192.168.2.3", "nat2", "198.51.100.2", 40003);
+        start(false, "pub");
+        runToFullMesh(30);
+        for (int i = 0; i < 60; i++) second();
+        int before = notices.size();
+        a.wanPort = 41002;
+        b.wanPort = 41003;
+        long took = runToFullMesh(400);
+        System.out.println("reconnected " + took + " simulated s after both NATs re-mapped\n" + String.join("\n", notices.subList(before, notices.size())));
+        assertTrue(took <= 45, "reconnected " + took + " s after the remap");
+    }
 }

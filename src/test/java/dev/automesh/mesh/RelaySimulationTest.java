@@ -62,6 +62,8 @@ class RelaySimulationTest {
         final Map<Long, InetSocketAddress[]> served = new HashMap<>();
         final Map<WgKey, Proxy> proxies = new HashMap<>();
         int nextLoopPort = 30000;
+        /** When this node last sent to each public address: its NAT's filter (conntrack) lets answers in for 30 s. */
+        final Map<InetSocketAddress, Long> sentTo = new HashMap<>();
 
         Node(String name, int n, String lanIp, String wanIp, int wanPort) {
             this.name = name;
@@ -116,8 +118,8 @@ class RelaySimulationTest {
         if (!to.equals(y.face())) return null;
         if (x.natted && y.natted && (x.symmetric || y.symmetric)) return null;
         if (!y.natted || y.permissive) return x.face();
-        FakeDevice.P back = y.dev.peers.get(x.key); // the filter: y must have sent to x's face
-        return back != null && x.face().equals(back.endpoint) ? x.face() : null;
+        Long sent = y.sentTo.get(x.face()); // the filter: y must have sent to x's face lately
+        return sent != null && now - sent < 30_000 ? x.face() : null;
     }
 
     boolean tunnelUp(Node x, Node y, boolean viaRelayAllowed) {
@@ -163,6 +165,7 @@ class RelaySimulationTest {
                     FakeDevice.P in = to.dev.peer(n.key);
                     out.tx += 100;
                     in.rx += 100;
+                    n.sentTo.put(out.endpoint, now);
                     in.endpoint = arrival(n, to, out.endpoint, true);
                     List<Extension> heardExts = to.wgautomesh ? List.of() : exts;
                     if (to.agentDead) { // its WireGuard still answers data with a (passive) keepalive
@@ -212,6 +215,7 @@ class RelaySimulationTest {
                     if ((moved || now - last >= 5000) && (p.keepalive > 0 || moved)) {
                         x.lastInit.put(y.key, now);
                         x.initTo.put(y.key, p.endpoint);
+                        x.sentTo.put(p.endpoint, now);
                         p.tx += 148;
                         InetSocketAddress src = arrival(x, y, p.endpoint, true);
                         if (src != null) {
@@ -226,6 +230,7 @@ class RelaySimulationTest {
                     }
                 } else if (p.keepalive > 0 && now - x.lastKeepalive.getOrDefault(y.key, Long.MIN_VALUE / 2) >= p.keepalive * 1000L) {
                     x.lastKeepalive.put(y.key, now);
+                    x.sentTo.put(p.endpoint, now);
                     p.tx += 32;
                     InetSocketAddress src = arrival(x, y, p.endpoint, true);
                     if (src != null) {
@@ -513,5 +518,27 @@ class RelaySimulationTest {
         assertEquals(before, heard.size(), String.join("\n", log.subList(Math.max(0, log.size() - 10), log.size())));
         assertTrue(pub.served.isEmpty(), "the relay let the session go");
         assertTrue(a.proxies.isEmpty() && b.proxies.isEmpty());
+    }
+
+    @Test
+    void aDirectPathThatBrokeIsProbedFromBothSidesSoonAfterTheRelayTookOver() {
+        node("pub", 1, "203.0.113.1", null, 0);
+        Node a = node("a", 2, "192.168.1.2", "198.51.100.1", 40002);
+        Node b = node("b", 3, "192.168.2.3", "198.51.100.2", 40003);
+        start("pub");
+        secondsUntil(() -> reachable(a, b) && statusOf(a, b).state() == State.CONNECTED, 20);
+        seconds(5);
+        a.symmetric = true; // NAT 1 changes: a↔b cannot punch for now
+        secondsUntil(() -> relayedVia(a, b, n("pub")) && relayedVia(b, a, n("pub")), 150);
+        long relayedAt = now;
+        a.symmetric = false; // and back to a plain (filtering) masquerade
+        long took = secondsUntil(() -> statusOf(a, b).state() == State.CONNECTED && statusOf(b, a).state() == State.CONNECTED, 60);
+        System.out.println("direct again " + took + " simulated s after the relay took over\n" + String.join("\n", log));
+        assertTrue((now - relayedAt) / 1000 <= RelayProbes.PROBE_AFTER_BREAK_MS / 1000 + RelayProbes.BOTH_WINDOW_MS / 1000 + 3,
+                "direct again only " + took + " s after the relay took over, not at the first probe");
+        Node initiator = smaller(a, b) ? a : b;
+        assertTrue(sent.stream().anyMatch(x -> x.from().equals(initiator.name) && x.ext() instanceof Extension.ProbeDirect),
+                "the first probe was two-sided");
+        assertEquals(a.face(), b.dev.peers.get(a.key).endpoint);
     }
 }
