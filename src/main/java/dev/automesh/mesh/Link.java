@@ -29,6 +29,11 @@ record Link(boolean present, Optional<InetSocketAddress> endpoint, long handshak
         Objects.requireNonNull(endpoint);
     }
 
+    /** When rx grew the time before its last growth (0: unknown): the last we heard at an address we then left. */
+    long heardBeforeMillis() {
+        return rxGapMillis == Long.MAX_VALUE ? 0 : rxChangedMillis - rxGapMillis;
+    }
+
     Link read(WgPeer w, long nowMillis) {
         long roamed = roamedAtS;
         if (w.lastHandshakeEpochSeconds() != handshakeS) {

@@ -328,9 +328,11 @@ public final class Mesh {
         // A relayed peer's endpoint is our own loopback proxy: nothing anyone else could use.
         if (p.relayed() || e.address().getAddress().isLoopbackAddress()) return;
         if (table.listedAfter(p.b64(), e.address(), e.unixSeconds() - REANNOUNCE_S)) return;
+        boolean moved = p.up() && table.endpoints(p.b64()).stream().noneMatch(x -> x.address().equals(e.address()));
         if (learn(table.sighting(p.b64(), e, new Source(SourceKind.WIREGUARD, ""), nowMillis), nowMillis)) {
             fanOut(p.b64(), nowMillis, out);
         }
+        if (moved) spreading.onMoved(p, p.link().heardBeforeMillis(), nowMillis);
     }
 
     /** A changed list goes to our best-ranked live peers unless only its dates moved; a save either way. */

@@ -50,9 +50,9 @@ final class OwnNetwork {
      * found within seconds instead of at its next keepalive.
      */
     static void doubtOthers(Collection<PeerPath> peers, int limit, long nowMillis, Out out) {
-        if (peers.stream().anyMatch(p -> p.isUp() && p.receivedWithin(Liveness.PING_ANSWER_MS * 2, nowMillis))) return;
+        if (peers.stream().anyMatch(p -> p.up() && p.receivedWithin(Liveness.PING_ANSWER_MS * 2, nowMillis))) return;
         peers.stream()
-                .filter(PeerPath::isUp)
+                .filter(PeerPath::up)
                 .sorted(Comparator.comparing((PeerPath p) -> !p.hasConfigEndpoint())
                         .thenComparing(PeerPath::rank, Long::compareUnsigned))
                 .limit(limit)

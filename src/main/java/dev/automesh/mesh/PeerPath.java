@@ -301,10 +301,6 @@ final class PeerPath {
         return justLost;
     }
 
-    boolean isUp() {
-        return up(state);
-    }
-
     /**
      * Received something within the last {@code ms} over a path that leaves our LAN. A path to a
      * private address (a neighbour on our LAN) stays alive when our NAT re-maps us, so it says nothing

@@ -41,6 +41,25 @@ final class Spreading {
         forwarding = new Forwarding(ownB64);
     }
 
+    /** A bound on what a moved peer is sent again, and the slack before the last we heard from it. */
+    static final long MOVED_CATCH_UP_MS = 60_000;
+    static final long MOVED_SLACK_MS = 2_000;
+
+    /**
+     * A connected peer turned up at an address new to us (its NAT re-mapped, it moved): what changed
+     * since we last heard from it before may have been lost at its old address. The announcement of a
+     * third node's new address is the one it needs most: both ends of a pair that re-mapped at once
+     * learn each other's from us. A peer that keeps talking (a symmetric NAT's new port per
+     * destination) gets next to nothing again.
+     */
+    void onMoved(PeerPath p, long heardBeforeMillis, long nowMillis) {
+        if (!catchUpFor.contains(p)) return;
+        long since = Math.max(heardBeforeMillis - MOVED_SLACK_MS, nowMillis - MOVED_CATCH_UP_MS);
+        changedAtMillis.forEach((pk, at) -> {
+            if (at >= since) outbox.announce(p.gossipAddress(), pk);
+        });
+    }
+
     /** A table entry changed now: a returning peer we push to will catch up on it. */
     void changed(String pk, long nowMillis) {
         changedAtMillis.put(pk, nowMillis);

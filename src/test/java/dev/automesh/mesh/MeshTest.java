@@ -310,6 +310,39 @@ class MeshTest {
                         .findFirst().orElseThrow().endpoints());
     }
 
+    /** Announces about {@code about} sent to the peer at mesh address {@code to}. */
+    static long announcesAbout(List<Action> out, String to, WgKey about) {
+        return sends(out).stream().filter(s -> s.to().equals(gossipAt(to)) && s.message() instanceof Message.Announce a
+                && a.pubkey().equals(about.toBase64())).count();
+    }
+
+    @Test
+    void aConnectedPeerThatTurnsUpAtANewAddressIsSentWhatChangedLately() {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        connect(B, "198.51.100.20:3333", S0);
+        connect(C, "198.51.100.30:5555", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 1_000));
+        dev.peer(B).endpoint = ep("198.51.100.21:4444"); // b's NAT re-mapped: we tell our peers, c among them
+        List<Action> told = new ArrayList<>(m.onDevice(dev.snapshot(), T0 + 2_000));
+        told.addAll(m.onTick(T0 + 2_500));
+        assertEquals(1, announcesAbout(told, "10.9.0.4", B), told.toString());
+        // Had c's NAT re-mapped too, that went to its old address; nothing sends it again by itself.
+        assertEquals(0, announcesAbout(m.onDevice(dev.snapshot(), T0 + 3_000), "10.9.0.4", B));
+        dev.peer(C).endpoint = ep("198.51.100.31:6666"); // c turns up at a new address: it hears of b's again
+        List<Action> moved = new ArrayList<>(m.onDevice(dev.snapshot(), T0 + 4_000));
+        moved.addAll(m.onTick(T0 + 4_500));
+        assertEquals(1, announcesAbout(moved, "10.9.0.4", B), moved.toString());
+        // What changed longer ago is not sent again.
+        dev.peer(C).endpoint = ep("198.51.100.32:7777");
+        long later = T0 + 2_000 + Spreading.MOVED_CATCH_UP_MS + 1_000;
+        for (WgKey k : List.of(PUB, B, C)) dev.peer(k).handshake = later / 1000 - 5;
+        List<Action> muchLater = new ArrayList<>(m.onDevice(dev.snapshot(), later));
+        muchLater.addAll(m.onTick(later + 500));
+        assertEquals(0, announcesAbout(muchLater, "10.9.0.4", B), muchLater.toString());
+    }
+
     @Test
     void newlyLearnedEndpointIsTriedAtOnceWithKeepalive10AndAPing() {
         Mesh m = started(false, T0);
