@@ -100,7 +100,8 @@ public record StatusReport(
     public record RelayCounters(long framesForwarded, long bytesForwarded, long sessionsOpened, long sessionsExpired,
                                 long bytesToRelay, long bytesFromRelay, long droppedMalformed,
                                 long droppedUnknownSession, long droppedWrongSource, long droppedRateLimited,
-                                long droppedBackpressure, long droppedNotFromWireGuard, long sendErrors) {
+                                long droppedBackpressure, long droppedNotFromWireGuard, long sendErrors,
+                                long droppedWhileProbing) {
         /** Reason label (metrics, JSON) and count, in a fixed order. */
         public java.util.Map<String, Long> dropped() {
             java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
@@ -110,6 +111,7 @@ public record StatusReport(
             m.put("rate_limited", droppedRateLimited);
             m.put("backpressure", droppedBackpressure);
             m.put("not_from_wireguard", droppedNotFromWireGuard);
+            m.put("while_probing", droppedWhileProbing);
             return m;
         }
     }

@@ -253,6 +253,8 @@ final class MeshDriver implements WgWorker.Listener {
                     execute(mesh.onRelayEndpoint(r.peer(), r.sessionId(), loopback, clock.getAsLong())));
         } else if (a instanceof Action.RelayDrop r) {
             relay.drop(r.sessionId());
+        } else if (a instanceof Action.RelayMute r) {
+            relay.mute(r.sessionId(), r.muted());
         } else if (a instanceof Action.Broadcast b) {
             gossip.broadcast(b.message());
         } else if (a instanceof Action.Configure c) {

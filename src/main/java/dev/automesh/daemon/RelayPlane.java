@@ -136,6 +136,10 @@ final class RelayPlane implements AutoCloseable {
         }
     }
 
+    void mute(long id, boolean muted) {
+        relay.ifPresent(r -> r.client().mute(id, muted));
+    }
+
     void drop(long id) {
         relay.ifPresent(r -> r.client().close(id));
     }

@@ -121,6 +121,6 @@ final class StatusReports {
         return new StatusReport.RelayCounters(c.framesForwarded(), c.bytesForwarded(), c.sessionsOpened(),
                 c.sessionsExpired(), c.bytesToRelay(), c.bytesFromRelay(), c.droppedMalformed(),
                 c.droppedUnknownSession(), c.droppedWrongSource(), c.droppedRateLimited(), c.droppedBackpressure(),
-                c.droppedNotFromWireGuard(), c.sendErrors());
+                c.droppedNotFromWireGuard(), c.sendErrors(), c.droppedWhileProbing());
     }
 }

@@ -53,6 +53,17 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * End role: while {@code muted}, frames the relay sends for the session are dropped (counted) rather
+     * than handed to WireGuard. A probe of the direct path mutes it: else every relayed datagram would
+     * roam WireGuard back to the loopback endpoint mid-probe, and the two ends would settle on the relay.
+     */
+    record RelayMute(WgKey peer, long sessionId, boolean muted) implements Action {
+        public RelayMute {
+            Objects.requireNonNull(peer);
+        }
+    }
+
     /** End role: close that proxy (WireGuard no longer uses it). */
     record RelayDrop(WgKey peer, long sessionId) implements Action {
         public RelayDrop {

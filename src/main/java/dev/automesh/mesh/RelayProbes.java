@@ -115,6 +115,7 @@ final class RelayProbes {
         }
         e.probe = RelayEnd.Probe.oneSided(ep, nowMillis, e.peer.link().rx(), PROBE_WINDOW_MS);
         out.update(PeerUpdate.of(e.peer.key()).endpoint(ep).build());
+        out.add(new Action.RelayMute(e.peer.key(), e.sessionId, true));
         out.send(e.peer.gossipAddress(), new Message.Ping()); // through the tunnel, now to the direct endpoint
     }
 
@@ -122,6 +123,7 @@ final class RelayProbes {
     private void startBoth(RelayEnd e, InetSocketAddress ep, long windowMillis, long nowMillis, Out out) {
         e.probe = RelayEnd.Probe.both(ep, nowMillis, true, windowMillis);
         out.update(PeerUpdate.of(e.peer.key()).endpoint(ep).build());
+        out.add(new Action.RelayMute(e.peer.key(), e.sessionId, true));
         out.send(e.peer.gossipAddress(), new Message.Ping());
     }
 
@@ -154,6 +156,7 @@ final class RelayProbes {
         }
         if (e.closed) return Outcome.CLOSED;
         out.update(PeerUpdate.of(e.peer.key()).endpoint(e.loopback).keepalive(RelayPaths.KEEPALIVE_RELAYED).build());
+        out.add(new Action.RelayMute(e.peer.key(), e.sessionId, false));
         // reads may still show our own probe's endpoint for a while: that is no roam of the peer's
         e.roam = null;
         e.settledMillis = nowMillis + PROBE_WINDOW_MS;

@@ -34,7 +34,7 @@ public final class RelayClient {
         final NioDatagramChannel loopback;
         final InetSocketAddress endpoint;
         long framesOut, bytesOut, framesIn, bytesIn;
-        boolean dirty;
+        boolean dirty, muted;
 
         Entry(long id, InetSocketAddress relayAt) {
             this.id = id;
@@ -93,6 +93,13 @@ public final class RelayClient {
         return true;
     }
 
+    /** While muted, what the relay sends for the session is dropped, not handed to WireGuard (see Action.RelayMute). */
+    public void mute(long id, boolean muted) {
+        relay.requireLoop();
+        Entry e = sessions.get(id);
+        if (e != null) e.muted = muted;
+    }
+
     public List<Session> sessions() {
         relay.requireLoop();
         List<Session> out = new ArrayList<>(sessions.size());
@@ -112,6 +119,10 @@ public final class RelayClient {
         if (e == null) return false;
         if (!from.equals(e.relayAt)) {
             counters.droppedWrongSource.incrementAndGet();
+            return true;
+        }
+        if (e.muted) {
+            counters.droppedWhileProbing.incrementAndGet();
             return true;
         }
         if (wireGuardPort == 0 || !e.loopback.isWritable()) {

@@ -20,6 +20,7 @@ public final class RelayCounters {
     final AtomicLong framesFromRelay = new AtomicLong();
     final AtomicLong bytesFromRelay = new AtomicLong();
     final AtomicLong droppedNotFromWireGuard = new AtomicLong();
+    final AtomicLong droppedWhileProbing = new AtomicLong();
     // Either role.
     final AtomicLong droppedMalformed = new AtomicLong();
     final AtomicLong droppedUnknownSession = new AtomicLong();
@@ -31,12 +32,12 @@ public final class RelayCounters {
                            long droppedRateLimited, long droppedWrongSource, long framesToRelay, long bytesToRelay,
                            long framesFromRelay, long bytesFromRelay, long droppedNotFromWireGuard,
                            long droppedMalformed, long droppedUnknownSession, long droppedBackpressure,
-                           long sendErrors) {}
+                           long sendErrors, long droppedWhileProbing) {}
 
     public Snapshot snapshot() {
         return new Snapshot(framesForwarded.get(), bytesForwarded.get(), sessionsOpened.get(), sessionsExpired.get(),
                 droppedRateLimited.get(), droppedWrongSource.get(), framesToRelay.get(), bytesToRelay.get(),
                 framesFromRelay.get(), bytesFromRelay.get(), droppedNotFromWireGuard.get(), droppedMalformed.get(),
-                droppedUnknownSession.get(), droppedBackpressure.get(), sendErrors.get());
+                droppedUnknownSession.get(), droppedBackpressure.get(), sendErrors.get(), droppedWhileProbing.get());
     }
 }

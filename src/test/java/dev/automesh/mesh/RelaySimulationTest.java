@@ -61,6 +61,8 @@ class RelaySimulationTest {
         final Map<WgKey, InetSocketAddress> initTo = new HashMap<>();
         final Map<Long, InetSocketAddress[]> served = new HashMap<>();
         final Map<WgKey, Proxy> proxies = new HashMap<>();
+        /** Sessions whose relayed frames its agent drops (a probe of the direct path is on). */
+        final java.util.Set<Long> muted = new java.util.HashSet<>();
         int nextLoopPort = 30000;
         /** When this node last sent to each public address: its NAT's filter (conntrack) lets answers in for 30 s. */
         final Map<InetSocketAddress, Long> sentTo = new HashMap<>();
@@ -86,6 +88,7 @@ class RelaySimulationTest {
     final List<String> log = new ArrayList<>();
     final List<Map.Entry<String, Notice>> heard = new ArrayList<>();
     final List<Sent> sent = new ArrayList<>();
+    final List<String> mutes = new ArrayList<>();
     final List<Map.Entry<Long, Action.RelayServe>> serves = new ArrayList<>();
     long now = T0;
 
@@ -113,6 +116,7 @@ class RelaySimulationTest {
             if (px == null || !px.loopback().equals(to) || py == null || py.session() != px.session()) return null;
             Node c = byMesh(px.relaySocket().getAddress());
             if (c == null || c.dead || c.agentDead || !c.served.containsKey(px.session())) return null;
+            if (y.muted.contains(py.session())) return null;
             return tunnelUp(x, c, false) && tunnelUp(c, y, false) ? py.loopback() : null;
         }
         if (!to.equals(y.face())) return null;
@@ -185,7 +189,12 @@ class RelaySimulationTest {
                 InetSocketAddress loop = new InetSocketAddress(ip("127.0.0.1"), n.nextLoopPort++);
                 n.proxies.put(u.peer(), new Proxy(u.peer(), u.sessionId(), u.relaySocket(), loop));
                 inFlight.add(() -> handle(n, n.mesh_.onRelayEndpoint(u.peer(), u.sessionId(), loop, now)));
+            } else if (a instanceof Action.RelayMute m) {
+                mutes.add(n.name + (m.muted() ? " mutes" : " unmutes") + " at " + (now - T0) / 1000);
+                if (m.muted()) n.muted.add(m.sessionId());
+                else n.muted.remove(m.sessionId());
             } else if (a instanceof Action.RelayDrop d) {
+                n.muted.remove(d.sessionId());
                 Proxy p = n.proxies.get(d.peer());
                 if (p != null && p.session() == d.sessionId()) n.proxies.remove(d.peer());
             }
@@ -540,5 +549,22 @@ class RelaySimulationTest {
         assertTrue(sent.stream().anyMatch(x -> x.from().equals(initiator.name) && x.ext() instanceof Extension.ProbeDirect),
                 "the first probe was two-sided");
         assertEquals(a.face(), b.dev.peers.get(a.key).endpoint);
+    }
+
+    @Test
+    void whileWireGuardPointsAtTheDirectEndpointForAProbeTheRelayedSessionIsMuted() {
+        symmetricBed(); // never punchable: every probe fails and goes back to the relay
+        Node a = n("a"), b = n("b");
+        start("pub");
+        secondsUntil(() -> relayedVia(a, b, n("pub")) && relayedVia(b, a, n("pub")), 30);
+        Node initiator = smaller(a, b) ? a : b;
+        Node other = initiator == a ? b : a;
+        // the one-sided probe at 30 s, then the two-sided one
+        secondsUntil(() -> mutes.stream().filter(m -> m.startsWith(other.name + " unmutes")).count() >= 1, 60);
+        seconds(3);
+        assertTrue(mutes.stream().filter(m -> m.startsWith(initiator.name + " mutes")).count() >= 2, mutes.toString());
+        assertTrue(mutes.stream().anyMatch(m -> m.startsWith(other.name + " mutes")), mutes.toString());
+        assertTrue(a.muted.isEmpty() && b.muted.isEmpty(), "both back on the relay, unmuted: " + mutes);
+        assertTrue(reachable(a, b), "and carried by it again");
     }
 }

@@ -114,6 +114,31 @@ class RelayLoopbackTest {
     }
 
     @Test
+    void aMutedSessionDropsAndCountsWhatTheRelaySendsThenCarriesItAgain() throws Exception {
+        start(RelaySettings.defaults(0));
+        InetSocketAddress[] ep = session();
+        long id = on(() -> y.client().sessions()).get(0).id();
+        on(() -> {
+            y.client().mute(id, true); // Y probes the direct path: nothing relayed may roam its WireGuard back
+            return null;
+        });
+        byte[] d = "a keepalive through the relay".getBytes();
+        wgX.send(new DatagramPacket(d, d.length, ep[0]));
+        await(() -> y.counters().droppedWhileProbing() == 1);
+        wgY.setSoTimeout(300);
+        assertThrows(java.net.SocketTimeoutException.class, () -> wgY.receive(new DatagramPacket(new byte[100], 100)));
+        assertEquals(0, y.counters().framesFromRelay());
+        on(() -> {
+            y.client().mute(id, false);
+            return null;
+        });
+        wgX.send(new DatagramPacket(d, d.length, ep[0]));
+        DatagramPacket got = receive(wgY);
+        assertArrayEquals(d, Arrays.copyOf(got.getData(), got.getLength()));
+        assertEquals(1, y.counters().droppedWhileProbing());
+    }
+
+    @Test
     void onlyOurWireGuardMayUseTheLoopbackEndpoint() throws Exception {
         start(RelaySettings.defaults(0));
         InetSocketAddress[] ep = session();
