@@ -268,14 +268,20 @@ class MeshSimulationTest {
         assertEquals(before, notices.size(), String.join("\n", notices.subList(before, notices.size())));
     }
 
-    @Test
-    void aNatRemapIsFollowedByReconnection() {
+    /** pub public, a and b behind NATs 1 and 2: a full mesh that has stood for a minute. */
+    void natPairUpForAMinute() {
         node("pub", 1, "203.0.113.1", null, null, 0);
-        Node a = node("a", 2, "192.168.1.2", "nat1", "198.51.100.1", 40002);
-        Node b = node("b", 3, "192.168.2.3", "nat2", "198.51.100.2", 40003);
+        node("a", 2, "192.168.1.2", "nat1", "198.51.100.1", 40002);
+        node("b", 3, "192.168.2.3", "nat2", "198.51.100.2", 40003);
         start(false, "pub");
         runToFullMesh(30);
         for (int i = 0; i < 60; i++) second();
+    }
+
+    @Test
+    void aNatRemapIsFollowedByReconnection() {
+        natPairUpForAMinute();
+        Node a = nodes.get(1), b = nodes.get(2);
         b.wanPort = 41003; // NAT 2 forgets its mapping and picks another port
         long took = runToFullMesh(400);
         System.out.println("reconnected " + took + " simulated s after a NAT remap\n" + String.join("\n", notices));
@@ -285,12 +291,8 @@ class MeshSimulationTest {
 
     @Test
     void bothNatsRemappingAtOnceAreFollowedDirectly() {
-        node("pub", 1, "203.0.113.1", null, null, 0);
-        Node a = node("a", 2, "192.168.1.2", "nat1", "198.51.100.1", 40002);
-        Node b = node("b", 3, "192.168.2.3", "nat2", "198.51.100.2", 40003);
-        start(false, "pub");
-        runToFullMesh(30);
-        for (int i = 0; i < 60; i++) second();
+        natPairUpForAMinute();
+        Node a = nodes.get(1), b = nodes.get(2);
         int before = notices.size();
         a.wanPort = 41002;
         b.wanPort = 41003;

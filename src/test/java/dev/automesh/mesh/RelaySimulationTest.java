@@ -403,8 +403,8 @@ class RelaySimulationTest {
         assertEquals(0, notices("a", Notice.RelayLost.class), String.join("\n", log));
     }
 
-    @Test
-    void whenTheRelayDiesThePairMovesToAnotherWithinTenSecondsThenSaysNoneIsLeft() {
+    /** The symmetric bed with a second public node; a↔b relayed. Returns {the relay in use, the other one}. */
+    Node[] relayedWithTwoRelays() {
         symmetricBed();
         Node pub2 = node("pub2", 4, "203.0.113.4", null, 0);
         Node a = n("a"), b = n("b");
@@ -412,7 +412,14 @@ class RelaySimulationTest {
         secondsUntil(() -> reachable(a, b), 15);
         seconds(2);
         Node first = relayedVia(a, b, n("pub")) ? n("pub") : pub2;
-        Node second = first == pub2 ? n("pub") : pub2;
+        return new Node[] {first, first == pub2 ? n("pub") : pub2};
+    }
+
+    @Test
+    void whenTheRelayDiesThePairMovesToAnotherWithinTenSecondsThenSaysNoneIsLeft() {
+        Node[] relays = relayedWithTwoRelays();
+        Node first = relays[0], second = relays[1];
+        Node a = n("a"), b = n("b");
         assertTrue(relayedVia(a, b, first), statusOf(a, b).toString());
         first.dead = true;
         long took = secondsUntil(() -> reachable(a, b) && relayedVia(a, b, second) && relayedVia(b, a, second), 30);
@@ -426,14 +433,9 @@ class RelaySimulationTest {
 
     @Test
     void aRelayWhoseAgentDiedButWhoseTunnelLivesIsNotAskedAgainAndTheLastWordIsNoneLeft() {
-        symmetricBed();
-        Node pub2 = node("pub2", 4, "203.0.113.4", null, 0);
+        Node[] relays = relayedWithTwoRelays();
+        Node first = relays[0], second = relays[1];
         Node a = n("a"), b = n("b");
-        start("pub", "pub2");
-        secondsUntil(() -> reachable(a, b), 15);
-        seconds(2);
-        Node first = relayedVia(a, b, n("pub")) ? n("pub") : pub2;
-        Node second = first == pub2 ? n("pub") : pub2;
         Node initiator = smaller(a, b) ? a : b;
         Node other = initiator == a ? b : a;
         first.agentDead = true;
