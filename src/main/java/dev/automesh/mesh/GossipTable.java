@@ -36,6 +36,12 @@ final class GossipTable {
      * honest sightings. The peer announcing itself and what we see ourselves are not capped.
      */
     static final int MAX_PER_SOURCE = 2;
+    /**
+     * A source at its cap may replace its own oldest slot with a newer address, once per this: an
+     * honest node that saw the peer re-map again gets the news in, a liar churning fresh addresses
+     * gets one new candidate per 30 s, never a stream of untried ones ahead of the honest sightings.
+     */
+    static final long SOURCE_REPLACE_MS = 30_000;
     /** wgautomesh keeps and forwards gossip about any pubkey; we do too, but bound it. */
     static final int MAX_UNKNOWN_PUBKEYS = 64;
     /**
@@ -143,8 +149,17 @@ final class GossipTable {
         for (TimedEndpoint e : incoming) {
             if (list.stream().anyMatch(x -> x.address().equals(e.address()) && x.unixSeconds() >= e.unixSeconds())) continue;
             if (!uncapped && fromSource(origin, src, e.address()) >= MAX_PER_SOURCE) {
-                sourceCapped++;
-                continue;
+                // A source's newer word replaces its own oldest slot, never another source's: an honest
+                // node that saw the peer re-map twice gets the third address in (FailoverBench's second
+                // both-NATs re-map was missed so: pub's news of b's new port was capped at a).
+                TimedEndpoint oldest = oldestFrom(list, origin, src, e.address());
+                if (oldest == null || oldest.unixSeconds() >= e.unixSeconds()
+                        || lastLearnedFrom(origin, src) > nowMillis - SOURCE_REPLACE_MS) {
+                    sourceCapped++;
+                    continue;
+                }
+                list.remove(oldest);
+                origin.remove(oldest.address());
             }
             list.removeIf(x -> x.address().equals(e.address()));
             list.add(e);
@@ -159,6 +174,25 @@ final class GossipTable {
         boolean changed = !list.equals(before);
         if (changed) table.put(pk, List.copyOf(list));
         return new Merged(pk, fresher, changed);
+    }
+
+    /** The oldest of the listed endpoints (other than {@code except}) that came from {@code src}, or null. */
+    private static TimedEndpoint oldestFrom(List<TimedEndpoint> list, Map<InetSocketAddress, Learned> origin, Source src,
+            InetSocketAddress except) {
+        TimedEndpoint oldest = null;
+        for (TimedEndpoint x : list) {
+            Learned l = origin.get(x.address());
+            if (x.address().equals(except) || l == null || !l.source().equals(src)) continue;
+            if (oldest == null || x.unixSeconds() < oldest.unixSeconds()) oldest = x;
+        }
+        return oldest;
+    }
+
+    /** When we last took an endpoint (new or re-dated) from {@code src}, among those still listed. */
+    private static long lastLearnedFrom(Map<InetSocketAddress, Learned> origin, Source src) {
+        long last = Long.MIN_VALUE;
+        for (Learned l : origin.values()) if (l.source().equals(src)) last = Math.max(last, l.atMillis());
+        return last;
     }
 
     /** How many of {@code pk}'s listed endpoints (other than {@code except}) came from {@code src}. */

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.automesh.config.HostPort;
 import dev.automesh.config.PeerConfig;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.Action.Notice;
@@ -266,6 +267,26 @@ class MeshTest {
         m.onDatagram(gossipAt("10.9.0.3"), announce(B, big), T0); // from b itself: all five slots are its own
         assertEquals(List.of(S0 - 941, S0 - 942, S0 - 943, S0 - 944, S0 - 945),
                 m.persistentState().get(B.toBase64()).stream().map(TimedEndpoint::unixSeconds).toList());
+    }
+
+    @Test
+    void aSourcesNewerWordReplacesItsOwnOldestSlotNeverAnothers() {
+        Mesh m = started(false, T0);
+        dev.apply(m.onDatagram(gossipAt("10.9.0.4"), announce(B, "198.51.100.40:4000", S0 - 50), T0)); // c's word
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:1000", S0 - 40), T0));
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:2000", S0 - 30), T0));
+        // a third address from pub at once: over its two slots, and too soon to replace one
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:2500", S0 - 25), T0 + 1_000));
+        assertEquals(1, m.status(T0).counters().sourceCapped());
+        // 30 s on, pub saw b re-map once more: its newer address replaces pub's oldest, c's stays
+        long later = T0 + GossipTable.SOURCE_REPLACE_MS;
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:3000", S0 + 20), later));
+        assertEquals(List.of("198.51.100.20:3000", "198.51.100.20:2000", "198.51.100.40:4000"),
+                m.persistentState().get(B.toBase64()).stream().map(e -> HostPort.format(e.address())).toList());
+        // an older one from pub is still refused and counted, however late
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:500", S0 - 100), later + 60_000));
+        assertEquals(3, m.persistentState().get(B.toBase64()).size());
+        assertEquals(2, m.status(later).counters().sourceCapped());
     }
 
     @Test
