@@ -259,6 +259,8 @@ final class MeshDriver implements WgWorker.Listener {
             gossip.broadcast(b.message());
         } else if (a instanceof Action.Configure c) {
             latestApply = wg.apply(c.updates());
+        } else if (a instanceof Action.ReadDevice) {
+            if (readSince.isEmpty()) requestRead(); // else the next poll, within an interval, sees it
         } else if (a instanceof Action.Persist) {
             persist.ifPresent(p -> p.submit(wallState()));
         } else if (a instanceof Action.Notice n) {

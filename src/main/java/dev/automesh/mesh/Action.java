@@ -79,6 +79,12 @@ public sealed interface Action {
         public Configure { updates = List.copyOf(updates); }
     }
 
+    /**
+     * Read the WireGuard device now rather than at the next poll: a Ping from a peer is a sign that it
+     * doubts its path, and WireGuard may just have roamed it to a new address that we should gossip.
+     */
+    record ReadDevice() implements Action {}
+
     /** The persistent endpoint table changed: the daemon saves it (debounced). */
     record Persist() implements Action {}
 

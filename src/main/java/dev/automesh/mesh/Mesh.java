@@ -50,6 +50,8 @@ public final class Mesh {
     static final double WORK_BURST = 40;
     /** A Request is answered with every configured key, but with only this many unconfigured ones. */
     static final int ANSWER_MAX_UNKNOWN = Answers.ANSWER_MAX_UNKNOWN;
+    /** A device read asked for by a peer's Ping at most this often: Pings must not become a read storm. */
+    static final long READ_ASKED_EVERY_MS = 250;
 
     private final MeshSettings settings;
     private final String ownB64;
@@ -80,6 +82,7 @@ public final class Mesh {
     private final LanSchedule lan = new LanSchedule();
     /** Where gossip has seen us: a new address there is acted on at the next drive. */
     private final OwnNetwork own = new OwnNetwork();
+    private long readAskedMillis = Long.MIN_VALUE / 2;
 
     public Mesh(MeshSettings settings) {
         this.settings = settings;
@@ -134,6 +137,10 @@ public final class Mesh {
         if (peer != null) trailers.received(peer, message, extensions, nowMillis, out);
         if (message instanceof Message.Ping) {
             answers.ping(from, nowMillis, out);
+            if (peer != null && nowMillis - readAskedMillis >= READ_ASKED_EVERY_MS) {
+                readAskedMillis = nowMillis;
+                out.add(new Action.ReadDevice());
+            }
         } else if (message instanceof Message.Request) {
             answers.request(from, table, peersByB64::containsKey, nowMillis, out);
         } else if (message instanceof Message.Announce a) {
@@ -365,17 +372,17 @@ public final class Mesh {
         if (!deviceSeen) return;
         if (own.takeDoubt()) for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
         boolean anyUp = false;
-        boolean lost = false;
+        long brokeOff = Long.MAX_VALUE; // when the earliest path that just died or broke off last received
         for (PeerPath p : peers.values()) {
             drive(p, nowMillis, out);
             if (p.connected(nowMillis)) {
                 anyUp = true;
                 spreading.sawUp(p, nowMillis);
             }
-            lost |= p.justLost();
+            if (p.justLost() || p.justDoubted()) brokeOff = Math.min(brokeOff, p.link().rxChangedMillis());
         }
         if (!anyUp) spreading.noneUp();
-        if (lost) OwnNetwork.doubtOthers(peers.values(), GOSSIP_PEERS, nowMillis, out);
+        if (brokeOff != Long.MAX_VALUE) own.doubtOthers(peers.values(), GOSSIP_PEERS, brokeOff, nowMillis, out);
         desk.drive(nowMillis, out);
     }
 

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Doubt that comes from our own side: gossip seeing us at a new address (our NAT re-mapped us, or we
- * moved), or a path dying while every other one is quiet too. Either may mean all our paths broke at
+ * moved), or a path breaking off while every other one is quiet too. Either may mean all our paths broke at
  * once, so they are made to prove themselves now rather than at their next keepalive.
  */
 final class OwnNetwork {
@@ -20,6 +20,7 @@ final class OwnNetwork {
     private final Set<InetSocketAddress> seen = new LinkedHashSet<>();
     private boolean doubt;
     private long doubtMillis = Long.MIN_VALUE / 2;
+    private long othersDoubtedMillis = Long.MIN_VALUE / 2;
 
     /** A peer saw us at {@code at}: a new address after the first one casts doubt on every path. */
     void seenAt(InetSocketAddress at, long nowMillis) {
@@ -44,13 +45,22 @@ final class OwnNetwork {
     }
 
     /**
-     * A path just died while nothing else was received lately either: perhaps all our paths did. Up to
-     * {@code limit} other connected peers are pinged, those with a configured endpoint (stable hosts)
-     * first: their WireGuard roams to our new address and gossips it, and a dead path among them is
-     * found within seconds instead of at its next keepalive.
+     * A path just died, or its busy traffic broke off, and nothing was received lately and since it
+     * went quiet over any other path that leaves our LAN: perhaps all our paths broke (our NAT re-mapped us). Up
+     * to {@code limit} other connected peers are pinged, those with a configured endpoint (stable
+     * hosts) first: their WireGuard roams to our new address and gossips it, so the far ends learn it
+     * within seconds, not at our next keepalive. Pinging them while the broken path's own Ping is
+     * still out, rather than after its verdict, saves that Ping's wait.
+     *
+     * @param quietSinceMillis when the earliest of the paths that broke off last received
      */
-    static void doubtOthers(Collection<PeerPath> peers, int limit, long nowMillis, Out out) {
-        if (peers.stream().anyMatch(p -> p.up() && p.receivedWithin(Liveness.PING_ANSWER_MS * 2, nowMillis))) return;
+    void doubtOthers(Collection<PeerPath> peers, int limit, long quietSinceMillis, long nowMillis, Out out) {
+        if (nowMillis - othersDoubtedMillis < OWN_DOUBT_EVERY_MS) return;
+        // Proof that our way out works: a packet since the break, and a recent one (a path that never
+        // received since we created it would put the break back at its creation).
+        long since = Math.max(quietSinceMillis, nowMillis - Liveness.PING_ANSWER_MS * 2);
+        if (peers.stream().anyMatch(p -> p.up() && !p.awaitingPong() && p.receivedAfter(since))) return;
+        othersDoubtedMillis = nowMillis;
         peers.stream()
                 .filter(PeerPath::up)
                 .sorted(Comparator.comparing((PeerPath p) -> !p.hasConfigEndpoint())

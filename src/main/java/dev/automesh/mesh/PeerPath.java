@@ -67,6 +67,12 @@ final class PeerPath {
     private final Liveness liveness = new Liveness();
     /** The last judge() turned a connected path into a lost one. */
     private boolean justLost;
+    /**
+     * The last move pinged because this busy path went quiet: the first sign that our NAT may have
+     * re-mapped us. (Not data unanswered, which a one-way stream shows every second, nor a keepalive
+     * rhythm, which a re-key can break on a healthy idle link.)
+     */
+    private boolean justDoubted;
     private MeshStatus.Loss lastLoss;
     /** When the device was last read: silence is judged by what was read, so a stuck read is no silence. */
     private long readMillis;
@@ -196,6 +202,7 @@ final class PeerPath {
     boolean judge(List<PathCandidate> cands, long nowMillis, Out out) {
         State before = state;
         justLost = false;
+        justDoubted = false;
         state = stateOf(cands, nowMillis);
         if (!up(state) && (before == null || up(before))) {
             downSinceMillis = nowMillis;
@@ -287,6 +294,7 @@ final class PeerPath {
         Optional<Doubt> why = liveness.doubt(link, nowMillis);
         if (why.isEmpty()) return;
         liveness.pinged(why.get(), nowMillis);
+        justDoubted |= why.get() == Doubt.WENT_QUIET;
         out.send(gossipAddress, new Message.Ping());
     }
 
@@ -301,13 +309,23 @@ final class PeerPath {
         return justLost;
     }
 
+    /** The last move pinged it because it went quiet after being busy. */
+    boolean justDoubted() {
+        return justDoubted;
+    }
+
+    /** A Ping is out on it and nothing came back yet: what it received says nothing now. */
+    boolean awaitingPong() {
+        return liveness.outstanding(link).isPresent();
+    }
+
     /**
-     * Received something within the last {@code ms} over a path that leaves our LAN. A path to a
-     * private address (a neighbour on our LAN) stays alive when our NAT re-maps us, so it says nothing
-     * about our other paths.
+     * Received something after {@code millis} over a path that leaves our LAN. A path to a private
+     * address (a neighbour on our LAN) stays alive when our NAT re-maps us, so it says nothing about
+     * our other paths.
      */
-    boolean receivedWithin(long ms, long nowMillis) {
-        return link.present() && nowMillis - link.rxChangedMillis() < ms
+    boolean receivedAfter(long millis) {
+        return link.present() && link.rxChangedMillis() > millis
                 && link.endpoint().map(e -> !isPrivate(e.getAddress())).orElse(false);
     }
 

@@ -645,6 +645,50 @@ class MeshTest {
         assertFalse(sends(bDiesWhileCKeepsReceivingAt("198.51.100.40:1")).contains(pingTo("10.9.0.2")));
     }
 
+    @Test
+    void aBusyPathGoingQuietPingsTheOthersAtOnceUnlessSomethingElseStillArrives() {
+        // Our NAT re-mapped us mid-transfer: pub is pinged with b, not 2.5 s later at b's verdict, so
+        // pub's WireGuard roams to our new port and gossips it while b's Ping is still out.
+        List<Action> out = busyBGoesQuiet(false);
+        assertTrue(sends(out).contains(pingTo("10.9.0.3")), out.toString());
+        assertTrue(sends(out).contains(pingTo("10.9.0.2")), out.toString());
+        // pub's packet arrived after b went quiet: our way out works, pub is left alone
+        dev.peers.clear();
+        out = busyBGoesQuiet(true);
+        assertTrue(sends(out).contains(pingTo("10.9.0.3")), out.toString());
+        assertFalse(sends(out).contains(pingTo("10.9.0.2")), out.toString());
+    }
+
+    @Test
+    void aPeersPingAsksForADeviceReadAtOnceAtMostFourTimesASecond() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        // b doubts its path: WireGuard may have just roamed it, which the next poll would see late
+        assertEquals(1, only(m.onDatagram(gossipAt("10.9.0.3"), new Message.Ping(), T0 + 1000), Action.ReadDevice.class).size());
+        assertEquals(0, only(m.onDatagram(gossipAt("10.9.0.3"), new Message.Ping(), T0 + 1100), Action.ReadDevice.class).size());
+        assertEquals(1, only(m.onDatagram(gossipAt("10.9.0.3"), new Message.Ping(), T0 + 1250), Action.ReadDevice.class).size());
+        InetSocketAddress stranger = new InetSocketAddress(ip("192.168.1.77"), GOSSIP);
+        assertEquals(0, only(m.onDatagram(stranger, new Message.Ping(), T0 + 5000), Action.ReadDevice.class).size(),
+                "only a configured peer's Ping, through its tunnel");
+    }
+
+    private List<Action> busyBGoesQuiet(boolean pubStillArrives) {
+        Mesh m = started(false, T0);
+        connect(PUB, PUB_EP, S0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        long t1 = T0 + 10_000;
+        for (long t = t1; t < t1 + 5000; t += 1000) {
+            dev.peer(B).rx += 100;
+            dev.peer(B).tx += 100;
+            dev.apply(m.onDevice(dev.snapshot(), t));
+        }
+        dev.peer(B).tx += 100;
+        if (pubStillArrives) dev.peer(PUB).rx += 60;
+        return m.onDevice(dev.snapshot(), t1 + 5000);
+    }
+
     private List<Action> bDiesWhileCKeepsReceivingAt(String cEndpoint) {
         Mesh m = started(false, T0);
         connect(PUB, PUB_EP, S0);
