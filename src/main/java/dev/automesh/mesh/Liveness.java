@@ -19,6 +19,12 @@ final class Liveness {
     static final long DOUBT_MS = 1_000;
     /** A Pong takes one round trip; this leaves room for a loaded host and a slow device read. */
     static final long PING_ANSWER_MS = 2_500;
+    /**
+     * Gossip placed the peer at another address while our Ping was out: two independent signs, so a
+     * read a second after the Ping that shows nothing back is enough. (A lie costs little: the peer's
+     * next packet from where it really is makes WireGuard roam back.)
+     */
+    static final long ELSEWHERE_ANSWER_MS = 1_000;
     /** rx grew on consecutive device reads (about a second apart)... */
     static final long BUSY_GAP_MS = 1_500;
     /** ...this many times: a busy path, not the few packets of a handshake. */
@@ -37,10 +43,17 @@ final class Liveness {
     private Probe probe;
     private Doubt suspected;
     private Verdict lastVerdict;
+    private long elsewhereMillis = Long.MIN_VALUE;
 
     /** Something outside the link casts doubt on it (gossip, our own network): ping on the next move. */
     void suspect(Doubt why) {
         suspected = why;
+    }
+
+    /** Gossip saw the peer at another address, after our last handshake. */
+    void seenElsewhere(long nowMillis) {
+        suspect(Doubt.SEEN_ELSEWHERE);
+        elsewhereMillis = nowMillis;
     }
 
     /** @return why to ping now, if the path is in doubt and no Ping is already waiting for its answer */
@@ -82,7 +95,9 @@ final class Liveness {
      * @param readMillis when the device was last read: a read that is late proves nothing
      */
     boolean silent(Link link, long readMillis) {
-        return waiting(link) && readMillis - probe.atMillis() >= PING_ANSWER_MS;
+        if (!waiting(link)) return false;
+        long wait = elsewhereMillis > probe.atMillis() ? ELSEWHERE_ANSWER_MS : PING_ANSWER_MS;
+        return readMillis - probe.atMillis() >= wait;
     }
 
     /** The path was just judged dead; remembers why, for status. */

@@ -303,7 +303,7 @@ public final class Mesh {
      */
     private boolean learn(Merged m, long nowMillis) {
         PeerPath p = peersByB64.get(m.pubkey());
-        if (p != null) m.fresher().forEach(p::onGossiped);
+        if (p != null) m.fresher().forEach(e -> p.onGossiped(e, nowMillis));
         if (m.changed()) spreading.changed(m.pubkey(), nowMillis);
         if (m.pubkey().equals(ownB64)) m.fresher().forEach(e -> own.seenAt(e.address(), nowMillis));
         return m.changed();

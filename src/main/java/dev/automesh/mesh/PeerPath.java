@@ -147,10 +147,10 @@ final class PeerPath {
     }
 
     /** The gossip table took a fresher sighting of this peer. */
-    void onGossiped(TimedEndpoint e) {
+    void onGossiped(TimedEndpoint e, long nowMillis) {
         attempts.forget(e.address()); // a fresher sighting resets its backoff
         // Seen elsewhere after our last handshake: it may have moved (its NAT mapping changed?).
-        if (e.unixSeconds() > link.handshakeS() && !link.at(e.address())) liveness.suspect(Doubt.SEEN_ELSEWHERE);
+        if (e.unixSeconds() > link.handshakeS() && !link.at(e.address())) liveness.seenElsewhere(nowMillis);
     }
 
     /** @return whether it is news (a new address, or the old one had gone stale) */

@@ -673,6 +673,41 @@ class MeshTest {
                 "only a configured peer's Ping, through its tunnel");
     }
 
+    @Test
+    void gossipPlacingAPeerElsewhereWhileOurPingIsOutJudgesThePathAfterOneSecond() {
+        Mesh m = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        long t1 = T0 + 10_000;
+        for (long t = t1; t < t1 + 5000; t += 1000) {
+            dev.peer(B).rx += 100;
+            dev.peer(B).tx += 100;
+            dev.apply(m.onDevice(dev.snapshot(), t));
+        }
+        dev.peer(B).tx += 100;
+        assertTrue(sends(m.onDevice(dev.snapshot(), t1 + 5000)).contains(pingTo("10.9.0.3")));
+        // pub's WireGuard saw b roam to a new port: our Ping went to the old one
+        dev.apply(m.onDatagram(gossipAt("10.9.0.2"), announce(B, "198.51.100.20:4444", S0 + 15), t1 + 5300));
+        List<Action> out = m.onDevice(dev.snapshot(), t1 + 6000);
+        assertTrue(notices(out).stream().anyMatch(n -> n instanceof Notice.Lost l && l.peer().equals("b")), out.toString());
+        dev.apply(out);
+        assertEquals(ep("198.51.100.20:4444"), dev.peer(B).endpoint, "the new address is tried at once");
+        // without that word from gossip the Ping gets its 2.5 s
+        dev.peers.clear();
+        Mesh m2 = started(false, T0);
+        connect(B, "198.51.100.20:3333", S0);
+        dev.apply(m2.onDevice(dev.snapshot(), T0));
+        for (long t = t1; t < t1 + 5000; t += 1000) {
+            dev.peer(B).rx += 100;
+            dev.peer(B).tx += 100;
+            dev.apply(m2.onDevice(dev.snapshot(), t));
+        }
+        dev.peer(B).tx += 100;
+        dev.apply(m2.onDevice(dev.snapshot(), t1 + 5000));
+        assertTrue(notices(m2.onDevice(dev.snapshot(), t1 + 6000)).isEmpty());
+        assertTrue(notices(m2.onDevice(dev.snapshot(), t1 + 7500)).stream().anyMatch(n -> n instanceof Notice.Lost));
+    }
+
     private List<Action> busyBGoesQuiet(boolean pubStillArrives) {
         Mesh m = started(false, T0);
         connect(PUB, PUB_EP, S0);
