@@ -26,6 +26,8 @@ import java.util.function.BooleanSupplier;
  *   ports, pub to both, and a has received from b since;
  * <li>{@code lan}: b's LAN address changes (old one removed, NAT 2 keeps its conntrack table);
  *   recovered = pub and a send to NAT 2's mapping of b's new address and a has received from b since;
+ * <li>{@code move}: b moves from behind NAT 2 onto NAT 1's LAN; recovered = a and a2 send to b's
+ *   address on that LAN and a has received from b since (b is put back behind NAT 2 after each run);
  * <li>{@code restart}: the public host restarts (agent stopped, a fresh wireguard-go with the same key
  *   and port, agent started; the clock runs from the agent's launch, JVM start included); recovered =
  *   a, a2 and b have handshaked with pub since.
@@ -75,8 +77,12 @@ public final class FailoverBench {
         }
     }
 
-    /** A change made: when the clock started, and what recovery is. */
-    private record Started(long nanos, BooleanSupplier recovered) {}
+    /** A change made: when the clock started, what recovery is, and what puts the bed back afterwards (untimed). */
+    private record Started(long nanos, BooleanSupplier recovered, Runnable restore) {
+        Started(long nanos, BooleanSupplier recovered) {
+            this(nanos, recovered, () -> {});
+        }
+    }
 
     private static double run(NatTopology t, List<AgentProcess> agents, String kind, boolean active) throws Exception {
         Thread.sleep(40_000); // settle into the idle rhythm (or the traffic's)
@@ -93,10 +99,13 @@ public final class FailoverBench {
                 case "nats" -> remapBoth(t);
                 case "lan" -> newLanAddress(t);
                 case "restart" -> restartPub(t, agents.stream().filter(a -> a.host() == t.pub).findFirst().orElseThrow());
-                default -> throw new IllegalArgumentException("unknown case " + kind + ": remap, nats, lan or restart");
+                case "move" -> moveOntoNat1(t);
+                default -> throw new IllegalArgumentException("unknown case " + kind + ": remap, nats, lan, move or restart");
             };
             boolean ok = Converge.await(60_000, s.recovered());
-            return ok ? Math.round((System.nanoTime() - s.nanos()) / 1e7) / 100.0 : Double.NaN;
+            double took = ok ? Math.round((System.nanoTime() - s.nanos()) / 1e7) / 100.0 : Double.NaN;
+            s.restore().run();
+            return took;
         } finally {
             if (ping != null) Netns.stop(ping, 500);
             if (Boolean.getBoolean("bench.verbose")) System.out.println(Converge.table(t.hosts()));
@@ -149,6 +158,23 @@ public final class FailoverBench {
             String atA = NatTopology.mapping(t.nat2, NatTopology.NAT2_WAN, fresh, NatTopology.NAT1_WAN);
             return atPub != null && atA != null && atPub.equals(Converge.endpoint(t.pub, t.b))
                     && atA.equals(Converge.endpoint(t.a, t.b)) && rx(t.a, t.b) > rxBefore;
+        });
+    }
+
+    /**
+     * b moves from behind NAT 2 onto NAT 1's LAN (a laptop taken to the other site); recovered = a and
+     * a2 send to b's address on their LAN and a has received from b since. Afterwards b goes back
+     * behind NAT 2 and the full mesh is awaited, untimed.
+     */
+    private static Started moveOntoNat1(NatTopology t) {
+        String there = "192.168.1.12", lan = there + ":" + NatTopology.WG_PORT;
+        long rxBefore = rx(t.a, t.b);
+        long start = System.nanoTime();
+        t.moveToLan(t.b, t.nat1, there, "192.168.1.1");
+        return new Started(start, () -> lan.equals(Converge.endpoint(t.a, t.b)) && lan.equals(Converge.endpoint(t.a2, t.b))
+                && rx(t.a, t.b) > rxBefore, () -> {
+            t.moveToLan(t.b, t.nat2, t.b.lanIp, "192.168.2.1");
+            if (!Converge.await(120_000, () -> Converge.fullMesh(t.hosts(), 30))) throw new IllegalStateException("b did not come back");
         });
     }
 
