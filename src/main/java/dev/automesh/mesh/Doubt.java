@@ -12,7 +12,7 @@ public enum Doubt {
     SEEN_ELSEWHERE,
     /** Our own host's addresses or routes changed, or gossip saw us at a new address. */
     NETWORK_CHANGED,
-    /** Another path was just judged dead and nothing else was received lately: ours may have changed. */
+    /** Another path was just judged dead or went quiet, and nothing else was received since: ours may have changed. */
     OTHER_PATH_LOST;
 
     /** For status and log lines. */
@@ -23,7 +23,7 @@ public enum Doubt {
             case KEEPALIVES_STOPPED -> "its keepalives stopped";
             case SEEN_ELSEWHERE -> "gossip saw it at another address";
             case NETWORK_CHANGED -> "our network changed";
-            case OTHER_PATH_LOST -> "another path died";
+            case OTHER_PATH_LOST -> "another path broke off while all were quiet";
         };
     }
 }
