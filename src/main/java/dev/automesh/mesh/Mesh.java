@@ -257,7 +257,10 @@ public final class Mesh {
     public List<Action> onNetworkChanged(long nowMillis) {
         Out out = out(nowMillis);
         if (!deviceSeen) return finish(out, nowMillis);
-        for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
+        for (PeerPath p : peers.values()) {
+            p.suspect(Doubt.NETWORK_CHANGED);
+            p.resetSource(out);
+        }
         lan.restart(nowMillis);
         tick(nowMillis, out);
         // A few, as at a start: each answer is a whole table.

@@ -304,6 +304,17 @@ final class PeerPath {
         if (!up(state)) attempts.resetBackoff();
     }
 
+    /**
+     * Our host's addresses or routes changed: its endpoint is set again, unchanged, so WireGuard
+     * forgets the source address it kept for it (wireguard-go's sticky sockets went on sending from
+     * a removed address until the endpoint was set). A relayed peer's loopback endpoint needs nothing.
+     */
+    void resetSource(Out out) {
+        if (link.endpoint().isPresent() && !relayed()) {
+            out.update(PeerUpdate.of(config.pubkey()).endpoint(link.endpoint().get()).build());
+        }
+    }
+
     /** The last judge() found the path dead. */
     boolean justLost() {
         return justLost;

@@ -603,6 +603,9 @@ class MeshTest {
         assertTrue(s.contains(pingTo("10.9.0.2")), out.toString());
         assertTrue(s.contains(new Action.Send(gossipAt("10.9.0.2"), new Message.Request())), out.toString());
         assertEquals(1, only(out, Action.Broadcast.class).size(), "the LAN hears us at once");
+        // their endpoints are set again, unchanged (WireGuard drops the source address it kept), before the Pings
+        assertTrue(updates(out).contains(PeerUpdate.of(B).endpoint(ep("198.51.100.20:3333")).build()), out.toString());
+        assertTrue(out.get(0) instanceof Action.Configure, out.toString());
         // they answer: nothing is lost
         dev.peer(B).rx += 60;
         dev.peer(PUB).rx += 60;
