@@ -173,8 +173,13 @@ public final class FailoverBench {
         t.moveToLan(t.b, t.nat1, there, "192.168.1.1");
         return new Started(start, () -> lan.equals(Converge.endpoint(t.a, t.b)) && lan.equals(Converge.endpoint(t.a2, t.b))
                 && rx(t.a, t.b) > rxBefore, () -> {
+            long aRx = rx(t.a, t.b), a2Rx = rx(t.a2, t.b);
             t.moveToLan(t.b, t.nat2, t.b.lanIp, "192.168.2.1");
-            if (!Converge.await(120_000, () -> Converge.fullMesh(t.hosts(), 30))) throw new IllegalStateException("b did not come back");
+            String home = NatTopology.NAT2_WAN + ":";
+            if (!Converge.await(120_000, () -> sendsTo(t.pub, t.b, home) && sendsTo(t.a, t.b, home) && sendsTo(t.a2, t.b, home)
+                    && rx(t.a, t.b) > aRx && rx(t.a2, t.b) > a2Rx)) {
+                throw new IllegalStateException("b did not come back behind NAT 2:\n" + Converge.table(t.hosts()));
+            }
         });
     }
 
