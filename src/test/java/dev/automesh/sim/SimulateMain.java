@@ -156,8 +156,10 @@ public final class SimulateMain {
         long[] d = s.deferredAtSteady;
         String held = d == null ? "not checked" : d[2] == 0 ? "none" : String.format("%d fan-outs and %d queued Announces on %d nodes: "
                 + "the window still carries the cold start's deferred fan-out", d[0], d[1], d[2]);
-        return String.format("steady window %d-%d s (%s); deferred work at its start: %s; last seen before it at %s",
-                b[1], b[2], how, held, s.lastDeferredS < 0 ? "no second" : s.lastDeferredS + " s");
+        long end = b[1] + s.stats.windowLength(1);
+        return String.format("steady window %d-%d s%s (%s); deferred work at its start: %s; last seen before it at %s",
+                b[1], end, end < b[2] ? " (of " + b[1] + "-" + b[2] + ": the run stopped)" : "", how, held,
+                s.lastDeferredS < 0 ? "no second" : s.lastDeferredS + " s");
     }
 
     /** The busiest node-second of the window, split by type. */
