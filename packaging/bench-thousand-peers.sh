@@ -8,6 +8,7 @@
 # Root only. Usage (after `mvn package`):
 #   packaging/bench-thousand-peers.sh [SECONDS] [WARMUP] [PEERS ...]   (default 60 20 100 1000)
 # EXTRA="flags": JVM flags after the unit's for agent a (e.g. -Xlog:gc:file=/tmp/gc.log).
+# ENV="VAR=value ...": environment variables for agent a only (e.g. MALLOC_ARENA_MAX=2).
 # JAR=path: another build of the jar (default target/automesh.jar).
 # JSTACK=N: N thread dumps of agent a during the window (mesh and wg threads printed).
 set -euo pipefail
@@ -81,11 +82,13 @@ run() {
   for i in $(seq 5 "$npeers"); do
     printf '\n[[peers]]\npubkey = "%s"\naddress = "10.88.%d.%d"\n' "$(wg genkey | wg pubkey)" $((i / 250 + 1)) $((i % 250 + 1))
   done >> "$dir/a/config.toml"
+  echo "== agent a: EXTRA='${EXTRA:-}' ENV='${ENV:-}'"
   echo "== $npeers peers configured on a ($(grep -c '^\[\[peers\]\]' "$dir/a/config.toml") entries incl. a itself), load $(load)"
   local agent
   for n in "${nodes[@]}"; do
     # shellcheck disable=SC2086
-    ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" java $unit_flags $([ $n = a ] && echo "${EXTRA:-}") \
+    ip netns exec $tag$n unshare --mount -- sh -c "$bind" "$dir/$n/wg" $([ $n = a ] && [ -n "${ENV:-}" ] && echo "env ${ENV}") \
+      java $unit_flags $([ $n = a ] && echo "${EXTRA:-}") \
       -jar "$jar" run "$dir/$n/config.toml" >"$dir/$n/agent.log" 2>&1 & pids+=($!)
     [ $n = a ] && agent=$!
   done

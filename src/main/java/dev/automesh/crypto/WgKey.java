@@ -50,6 +50,11 @@ public final class WgKey {
         return new WgKey(HEX.parseHex(s));
     }
 
+    /** Unsigned lexicographic order of the key bytes, without the copy {@link #bytes()} makes. */
+    public int compareUnsigned(WgKey other) {
+        return Arrays.compareUnsigned(bytes, other.bytes);
+    }
+
     public byte[] bytes() {
         return bytes.clone();
     }

@@ -16,12 +16,15 @@ import java.util.Optional;
  * @param rxGapMillis     the time between the last two reads that saw rx grow (Long.MAX_VALUE: unknown)
  * @param rxStreak        how many reads in a row, up to the last rx growth, saw rx grow about every second
  * @param txSinceRxMillis the first read since rx last grew that saw tx grow (0: none)
- * @param dataSinceRx     something else than a lone keepalive was sent since rx last grew: data, which
- *                        the peer's WireGuard answers within 10 s at the latest, or a handshake initiation
+ * @param dataSinceRxMillis the first read since rx last grew that saw something else than a lone keepalive
+ *                        sent (0: none): data, which the peer's WireGuard answers within 10 s at the latest,
+ *                        or a handshake initiation. Not {@code txSinceRxMillis}: the end of an idle link that
+ *                        sends the keepalives receives nothing for minutes, so its first tx since rx can be
+ *                        a keepalive long before the re-key's initiation, whose answer is only one round trip away.
  */
 record Link(boolean present, Optional<InetSocketAddress> endpoint, long handshakeS, long rx, long tx,
-        long rxChangedMillis, long roamedAtS, long rxGapMillis, int rxStreak, long txSinceRxMillis, boolean dataSinceRx) {
-    static final Link NONE = new Link(false, Optional.empty(), 0, 0, 0, 0, 0, Long.MAX_VALUE, 0, 0, false);
+        long rxChangedMillis, long roamedAtS, long rxGapMillis, int rxStreak, long txSinceRxMillis, long dataSinceRxMillis) {
+    static final Link NONE = new Link(false, Optional.empty(), 0, 0, 0, 0, 0, Long.MAX_VALUE, 0, 0, 0);
     /** A WireGuard keepalive on the wire: a 16-byte transport header and a 16-byte tag, no payload. */
     static final long KEEPALIVE_BYTES = 32;
 
@@ -43,7 +46,7 @@ record Link(boolean present, Optional<InetSocketAddress> endpoint, long handshak
         }
         long rxChanged = rxChangedMillis, gap = rxGapMillis, txSince = txSinceRxMillis;
         int streak = rxStreak;
-        boolean data = dataSinceRx;
+        long data = dataSinceRxMillis;
         // Counters that went down belong to a re-created peer (PeerUpdate.fresh): a reset, not traffic.
         long txDelta = Math.max(0, w.txBytes() - tx);
         if (rxChangedMillis == 0) {
@@ -53,11 +56,11 @@ record Link(boolean present, Optional<InetSocketAddress> endpoint, long handshak
             streak = gap <= Liveness.BUSY_GAP_MS ? Math.min(streak + 1, 1_000) : 1;
             rxChanged = nowMillis;
             txSince = 0;
-            data = false;
+            data = 0;
         } else if (txDelta > 0) {
             if (txSince == 0) txSince = nowMillis;
             // One read sees at most one persistent keepalive: anything else is traffic that gets an answer.
-            data |= txDelta != KEEPALIVE_BYTES;
+            if (txDelta != KEEPALIVE_BYTES && data == 0) data = nowMillis;
         }
         return new Link(true, w.endpoint(), w.lastHandshakeEpochSeconds(), w.rxBytes(), w.txBytes(), rxChanged, roamed,
                 gap, streak, txSince, data);
@@ -65,7 +68,12 @@ record Link(boolean present, Optional<InetSocketAddress> endpoint, long handshak
 
     /** Removed behind our back (or the interface was recreated): no session, no endpoint. */
     Link gone() {
-        return new Link(false, Optional.empty(), 0, rx, tx, rxChangedMillis, roamedAtS, Long.MAX_VALUE, 0, 0, false);
+        return new Link(false, Optional.empty(), 0, rx, tx, rxChangedMillis, roamedAtS, Long.MAX_VALUE, 0, 0, 0);
+    }
+
+    /** Something else than a lone keepalive was sent since rx last grew. */
+    boolean dataSinceRx() {
+        return dataSinceRxMillis != 0;
     }
 
     /** A session WireGuard still accepts, or re-keys on its next packet. */

@@ -63,7 +63,7 @@ final class Liveness {
         if (waiting(link)) return Optional.empty();
         if (external != null) return Optional.of(external);
         long quiet = nowMillis - link.rxChangedMillis();
-        if (link.dataSinceRx() && nowMillis - link.txSinceRxMillis() >= DOUBT_MS) return Optional.of(Doubt.DATA_UNANSWERED);
+        if (link.dataSinceRx() && nowMillis - link.dataSinceRxMillis() >= DOUBT_MS) return Optional.of(Doubt.DATA_UNANSWERED);
         if (link.rxStreak() >= BUSY_STREAK && quiet >= DOUBT_MS) return Optional.of(Doubt.WENT_QUIET);
         // The rhythm must be the peer's own: a Pong to our Ping 30 s before a keepalive is no rhythm.
         boolean rhythm = link.rxGapMillis() <= KEEPALIVE_GAP_MS

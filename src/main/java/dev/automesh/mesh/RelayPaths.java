@@ -11,7 +11,6 @@ import dev.automesh.wire.Extension;
 import dev.automesh.wire.Extension.Closing;
 import dev.automesh.wire.Message;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -54,7 +53,7 @@ final class RelayPaths {
     static final long WAIT_NEXT_MS = 10_000;
     static final int KEEPALIVE_RELAYED = 25;
 
-    private final byte[] ownKey;
+    private final WgKey ownKey;
     private final SplittableRandom random;
     private final Neighbours neighbours;
     private final Function<String, PeerPath> byB64;
@@ -68,7 +67,7 @@ final class RelayPaths {
 
     RelayPaths(WgKey own, SplittableRandom random, Neighbours neighbours, Function<String, PeerPath> byB64,
             Collection<PeerPath> all) {
-        this.ownKey = own.bytes();
+        this.ownKey = own;
         this.random = random;
         this.neighbours = neighbours;
         this.byB64 = byB64;
@@ -76,7 +75,7 @@ final class RelayPaths {
     }
 
     boolean initiator(PeerPath p) {
-        return Arrays.compareUnsigned(ownKey, p.key().bytes()) < 0;
+        return ownKey.compareUnsigned(p.key()) < 0; // no copy of the key: this runs per peer on every drive
     }
 
     /** A peer not held by a relay, after its direct judge and move: ask for a relay, or cancel one. */

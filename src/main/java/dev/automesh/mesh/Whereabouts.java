@@ -63,9 +63,12 @@ final class Whereabouts {
 
     /** In trying order: a fresh LAN endpoint, then gossiped and saved endpoints newest first, then the config's. */
     List<PathCandidate> candidates(GossipTable table, Attempts attempts, long nowMillis) {
+        List<TimedEndpoint> listed = table.endpoints(b64);
+        // Every peer, on every device read and tick: a peer nobody knows an address of costs nothing.
+        if (listed.isEmpty() && resolved.isEmpty() && !lanFresh(nowMillis)) return List.of();
         Map<InetSocketAddress, PathCandidate> out = new LinkedHashMap<>();
         if (lanFresh(nowMillis)) out.put(lan.address(), lanCandidate(table.learnedAtMillis(b64, lan.address())));
-        for (TimedEndpoint e : table.endpoints(b64)) {
+        for (TimedEndpoint e : listed) {
             Optional<GossipTable.Learned> l = table.learned(b64, e.address());
             // Gossip ranks it (newest first), but an address the config names is shown as the config's.
             Source src = resolved.contains(e.address()) ? new Source(SourceKind.CONFIG, "")
@@ -76,6 +79,7 @@ final class Whereabouts {
         for (InetSocketAddress a : resolved) {
             out.putIfAbsent(a, new PathCandidate(a, new Source(SourceKind.CONFIG, ""), 0, OptionalLong.empty()));
         }
+        if (out.size() == 1) return List.of(out.values().iterator().next());
         // What failed goes to the back, whatever its date: a date is only someone's word.
         return out.values().stream().sorted(Comparator.comparing((PathCandidate c) -> attempts.hasFailed(c.address()))).toList();
     }

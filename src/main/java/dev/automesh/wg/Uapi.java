@@ -134,6 +134,12 @@ final class Uapi {
         }
     }
 
+    /**
+     * One pass over the reply without a String per line: a 1000-peer reply has ~9000 lines, read every
+     * second, and three Strings each (line, key, value) were most of what a device read allocated. Only
+     * the values that become objects (keys, endpoints, allowed IPs) are cut out; numbers are parsed in
+     * place; lines with keys we ignore allocate nothing.
+     */
     static GetReply parseGet(String iface, String reply, PublicKeyCache keys) throws ProtocolException {
         Optional<WgKey> publicKey = Optional.empty();
         int listenPort = 0;
@@ -147,49 +153,51 @@ final class Uapi {
         while (pos < len) {
             int nl = reply.indexOf('\n', pos);
             if (nl < 0) throw new ProtocolException("reply is not terminated by a newline");
-            String line = reply.substring(pos, nl);
+            int start = pos;
             pos = nl + 1;
             lineNo++;
-            if (line.isEmpty()) {
+            if (nl == start) {
                 if (pos != len) throw new ProtocolException("line " + lineNo + ": empty line before the end of the reply");
                 break;
             }
             if (errno != null) throw new ProtocolException("line " + lineNo + ": data after errno=");
-            int eq = line.indexOf('=');
-            if (eq <= 0) throw new ProtocolException("line " + lineNo + ": expected key=value, got " + quote(line));
-            String key = line.substring(0, eq);
-            String value = line.substring(eq + 1);
+            int eq = reply.indexOf('=', start);
+            if (eq <= start || eq > nl) {
+                throw new ProtocolException("line " + lineNo + ": expected key=value, got " + quote(reply.substring(start, nl)));
+            }
+            int v = eq + 1;
             try {
-                switch (key) {
-                    case "errno" -> errno = Integer.parseInt(value);
-                    case "private_key" -> publicKey = keys.of(value);
-                    case "own_public_key" -> publicKey = Optional.of(WgKey.fromHex(value)); // boringtun
-                    case "listen_port" -> listenPort = port(value);
-                    case "public_key" -> {
-                        if (peer != null) peers.add(peer.build());
-                        WgKey k = WgKey.fromHex(value);
-                        if (!seen.add(k)) throw new ProtocolException("line " + lineNo + ": peer " + k + " listed twice");
-                        peer = new WgPeer.Builder(k);
+                if (is(reply, start, eq, "public_key")) {
+                    if (peer != null) peers.add(peer.build());
+                    WgKey k = WgKey.fromHex(reply.substring(v, nl));
+                    if (!seen.add(k)) throw new ProtocolException("line " + lineNo + ": peer " + k + " listed twice");
+                    peer = new WgPeer.Builder(k);
+                } else if (is(reply, start, eq, "endpoint") || is(reply, start, eq, "last_handshake_time_sec")
+                        || is(reply, start, eq, "tx_bytes") || is(reply, start, eq, "rx_bytes")
+                        || is(reply, start, eq, "persistent_keepalive_interval") || is(reply, start, eq, "allowed_ip")) {
+                    if (peer == null) {
+                        throw new ProtocolException("line " + lineNo + ": " + reply.substring(start, eq) + " before any public_key");
                     }
-                    case "endpoint", "last_handshake_time_sec", "tx_bytes", "rx_bytes",
-                            "persistent_keepalive_interval", "allowed_ip" -> {
-                        if (peer == null) {
-                            throw new ProtocolException("line " + lineNo + ": " + key + " before any public_key");
-                        }
-                        switch (key) {
-                            case "endpoint" -> peer.endpoint = Optional.of(parseEndpoint(value));
-                            case "last_handshake_time_sec" -> peer.handshake = nonNegativeLong(value);
-                            case "tx_bytes" -> peer.tx = Long.parseUnsignedLong(value);
-                            case "rx_bytes" -> peer.rx = Long.parseUnsignedLong(value);
-                            case "persistent_keepalive_interval" -> peer.keepalive = port(value);
-                            default -> peer.allowed.add(parsePrefix(value));
-                        }
-                    }
-                    default -> { } // fwmark, preshared_key, protocol_version, last_handshake_time_nsec, future keys
-                }
+                    if (is(reply, start, eq, "allowed_ip")) peer.allowed.add(parsePrefix(reply.substring(v, nl)));
+                    else if (is(reply, start, eq, "tx_bytes")) peer.tx = Long.parseUnsignedLong(reply, v, nl, 10);
+                    else if (is(reply, start, eq, "rx_bytes")) peer.rx = Long.parseUnsignedLong(reply, v, nl, 10);
+                    else if (is(reply, start, eq, "last_handshake_time_sec")) peer.handshake = nonNegativeLong(reply, v, nl);
+                    else if (is(reply, start, eq, "endpoint")) peer.endpoint = Optional.of(parseEndpoint(reply.substring(v, nl)));
+                    else peer.keepalive = port(reply, v, nl);
+                } else if (is(reply, start, eq, "errno")) {
+                    errno = Integer.parseInt(reply, v, nl, 10);
+                } else if (is(reply, start, eq, "private_key")) {
+                    publicKey = keys.of(reply.substring(v, nl));
+                } else if (is(reply, start, eq, "own_public_key")) {
+                    publicKey = Optional.of(WgKey.fromHex(reply.substring(v, nl))); // boringtun
+                } else if (is(reply, start, eq, "listen_port")) {
+                    listenPort = port(reply, v, nl);
+                } // fwmark, preshared_key, protocol_version, last_handshake_time_nsec, future keys
             } catch (IllegalArgumentException e) { // includes NumberFormatException
                 // Never echo private_key / preshared_key values.
-                String shown = key.endsWith("private_key") || key.equals("preshared_key") ? key + "=<redacted>" : line;
+                String key = reply.substring(start, eq);
+                String shown = key.endsWith("private_key") || key.equals("preshared_key") ? key + "=<redacted>"
+                        : reply.substring(start, nl);
                 throw new ProtocolException("line " + lineNo + ": bad value in " + quote(shown) + ": " + e.getMessage());
             }
         }
@@ -197,6 +205,11 @@ final class Uapi {
         if (peer != null) peers.add(peer.build());
         if (errno != 0) return new GetReply(errno, null);
         return new GetReply(0, new WgDevice(iface, publicKey, listenPort, peers));
+    }
+
+    /** Whether the line's key, {@code reply[start, eq)}, is {@code key}. */
+    private static boolean is(String reply, int start, int eq, String key) {
+        return eq - start == key.length() && reply.startsWith(key, start);
     }
 
     /** Reads the errno of a {@code set=1} reply, which is only {@code errno=N} and the empty line. */
@@ -225,13 +238,17 @@ final class Uapi {
     }
 
     private static int port(String s) {
-        int v = Integer.parseInt(s);
+        return port(s, 0, s.length());
+    }
+
+    private static int port(String s, int from, int to) {
+        int v = Integer.parseInt(s, from, to, 10);
         if (v < 0 || v > 65535) throw new IllegalArgumentException(v + " is not in 0-65535");
         return v;
     }
 
-    private static long nonNegativeLong(String s) {
-        long v = Long.parseLong(s);
+    private static long nonNegativeLong(String s, int from, int to) {
+        long v = Long.parseLong(s, from, to, 10);
         if (v < 0) throw new IllegalArgumentException("negative: " + v);
         return v;
     }

@@ -33,6 +33,11 @@ public final class UserspaceWireGuard implements WireGuard {
     private final long timeoutMillis;
     private final Uapi.PublicKeyCache keys = new Uapi.PublicKeyCache();
     private final ByteBuffer readBuf = ByteBuffer.allocateDirect(CHUNK);
+    /**
+     * Where a reply is collected, kept from one read to the next: a 1000-peer reply is ~220 KB, and
+     * growing a fresh 64 KB buffer to that every second allocated twice as much again.
+     */
+    private byte[] acc = new byte[CHUNK];
     private SocketChannel channel;
     private Selector selector;
     private int connects;
@@ -208,7 +213,6 @@ public final class UserspaceWireGuard implements WireGuard {
 
     private String readReply() throws IOException, TimedOut, ClosedByPeer {
         SelectionKey key = channel.keyFor(selector);
-        byte[] acc = new byte[CHUNK];
         int len = 0;
         while (true) {
             readBuf.clear();

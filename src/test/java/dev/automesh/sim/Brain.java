@@ -27,6 +27,16 @@ interface Brain {
     /** The gossip table (what a Persist saves). */
     Map<String, List<TimedEndpoint>> table();
 
+    /** Gossip work held back now: {fan-outs deferred by the work budget, Announces queued in the outbox}. */
+    default int[] deferred() {
+        return new int[2];
+    }
+
+    /** Why each peer's outstanding Ping was sent (Mesh status), counted by reason: for --explain-pings. */
+    default Map<String, Integer> doubts(long nowMillis) {
+        return Map.of();
+    }
+
     /** The one place MeshSettings is built, so a change to its components is a one-line change here. */
     static MeshSettings settings(WgKey own, int gossipPort, boolean lanDiscovery, List<PeerConfig> peers,
                                  List<dev.automesh.wg.IpPrefix> lanSubnets) {
@@ -50,5 +60,19 @@ interface Brain {
         public List<Action> onResolved(WgKey k, List<InetSocketAddress> a, long now) { return mesh.onResolved(k, a, now); }
 
         public Map<String, List<TimedEndpoint>> table() { return mesh.persistentState(); }
+
+        public Map<String, Integer> doubts(long now) {
+            Map<String, Integer> m = new java.util.TreeMap<>();
+            for (var p : mesh.status(now).peers()) {
+                if (p.inDoubt().isEmpty()) continue;
+                if (m.merge(p.inDoubt().get().name(), 1, Integer::sum) <= 2) m.put("e.g. " + p.pubkey(), 0);
+            }
+            return m;
+        }
+
+        public int[] deferred() {
+            var d = dev.automesh.mesh.MeshProbe.deferred(mesh);
+            return new int[] {d.fanOuts(), d.queuedAnnounces()};
+        }
     }
 }

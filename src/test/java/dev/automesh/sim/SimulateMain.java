@@ -102,6 +102,7 @@ public final class SimulateMain {
                     + " later; 10% restart at " + s.restartAtS + " s: full mesh again " + time(s.results.restartMeshMs) + " later");
         }
         for (String m : s.missingPairs(5)) out.println("  not connected: " + m);
+        out.println(steadyLine(s));
         int[] all = {0, 1, 2, 3, 4};
         for (int w = 0; w < 4; w++) {
             if (st.windowLength(w) == 0) continue;
@@ -111,14 +112,18 @@ public final class SimulateMain {
                     st.windowStartS[w] + st.windowLength(w), st.total(w));
             out.printf("  per node per second: datagrams median %.2f max %.2f; encrypted bytes median %.0f max %.0f; on the wire median %.0f max %.0f%n",
                     c[0], c[1], b[0], b[1], wi[0], wi[1]);
-            out.printf("  busiest second per node: median %d, max %d datagrams%n", busy[0], busy[1]);
+            out.printf("  busiest second per node: median %d, max %d datagrams%s%n", busy[0], busy[1], busiestSecond(st, w));
+            long[] bc = st.biggestCall[w];
+            if (bc != null) out.printf("  biggest Mesh call: %s of n%d at %.3f s, %d datagrams (%d Pings)%n", Stats.CALLS[(int) bc[0]], bc[1], bc[2] / 1000.0, bc[3], bc[4]);
             if (s.f.wgaShare() > 0) {
                 double[] ab = st.rate(st.payload, w, s.wga, all);
                 out.printf("  automesh nodes only: encrypted bytes per node per second median %.0f max %.0f%n", ab[0], ab[1]);
             }
             for (int t = 0; t < 5; t++) {
                 double[] ct = st.rate(st.count, w, t), bt = st.rate(st.payload, w, t);
-                if (ct[1] > 0) out.printf("    %-12s datagrams/s median %.2f max %.2f; bytes/s median %.0f max %.0f%n", Stats.TYPES[t], ct[0], ct[1], bt[0], bt[1]);
+                int[] bz = st.busiest(w, t);
+                if (ct[1] > 0) out.printf("    %-12s datagrams/s median %.2f max %.2f; bytes/s median %.0f max %.0f; busiest second median %d max %d%n",
+                        Stats.TYPES[t], ct[0], ct[1], bt[0], bt[1], bz[0], bz[1]);
             }
         }
         int[] sizes = new int[s.n], eps = new int[s.n];
@@ -137,6 +142,33 @@ public final class SimulateMain {
             out.printf("  %-24s %10d calls %10.0f ns/call; most datagrams from one call %d%n", Stats.CALLS[k], st.calls[k],
                     st.callNs[k] / (double) st.calls[k], st.callMaxSends[k]);
         }
+    }
+
+    /** Where the steady window lies and what gossip work was still held back when it started. */
+    private static String steadyLine(Simulator s) {
+        long[] b = s.stats.windowStartS;
+        int mode = s.f.steadyFromS();
+        String how = mode == SimFlags.STEADY_THIRD ? "the run's second third"
+                : mode == SimFlags.STEADY_AUTO ? "auto: the first check after full knowledge (or 60 s) with no deferred gossip work on any node"
+                : "fixed start";
+        if (!s.steadySet) return "steady window: not reached (" + how + "); deferred work at the end: " + s.deferredNow[0]
+                + " fan-outs, " + s.deferredNow[1] + " queued Announces on " + s.deferredNow[2] + " nodes";
+        long[] d = s.deferredAtSteady;
+        String held = d == null ? "not checked" : d[2] == 0 ? "none" : String.format("%d fan-outs and %d queued Announces on %d nodes: "
+                + "the window still carries the cold start's deferred fan-out", d[0], d[1], d[2]);
+        long end = b[1] + s.stats.windowLength(1);
+        return String.format("steady window %d-%d s%s (%s); deferred work at its start: %s; last seen before it at %s",
+                b[1], end, end < b[2] ? " (of " + b[1] + "-" + b[2] + ": the run stopped)" : "", how, held,
+                s.lastDeferredS < 0 ? "no second" : s.lastDeferredS + " s");
+    }
+
+    /** The busiest node-second of the window, split by type. */
+    private static String busiestSecond(Stats st, int w) {
+        int[] b = st.busiestSecond(w);
+        if (b == null) return "";
+        StringBuilder sb = new StringBuilder(String.format(" (n%d at %d s:", b[0], b[1]));
+        for (int t = 0; t < 5; t++) if (b[2 + t] > 0) sb.append(' ').append(Stats.TYPES[t]).append(' ').append(b[2 + t]);
+        return sb.append(')').toString();
     }
 
     private static String time(long ms) {

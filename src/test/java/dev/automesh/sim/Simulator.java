@@ -42,7 +42,17 @@ final class Simulator {
     final Map<InetAddress, Integer> byMesh = new HashMap<>();
     final List<PeerConfig> config = new ArrayList<>();
     final Stats stats;
-    final long churnAtS, restartAtS, endS;
+    /** The cap on the run (--minutes), and where it ends: the cap, or (steady auto or fixed) after its windows. */
+    final long capS;
+    long churnAtS, restartAtS, endS;
+    /** Steady auto: the window has started (or a fixed one was set up front). */
+    boolean steadySet;
+    /** Deferred gossip work mesh-wide (automesh nodes that are up), at the last check: {fan-outs, queued Announces, nodes with any}. */
+    final long[] deferredNow = new long[3];
+    /** The same when the steady window started; null before. */
+    long[] deferredAtSteady;
+    /** The last second at which some node still held deferred work before the steady window, -1 if none. */
+    long lastDeferredS = -1;
     private final PriorityQueue<Ev> queue = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
     private long seq, sessionIds;
     long now = T0, pending, maxPending, events;
@@ -93,10 +103,17 @@ final class Simulator {
                     ? Optional.of(new HostPort(net.lanIp[i].getHostAddress(), Net.WG_PORT)) : Optional.empty();
             config.add(new PeerConfig(keys.get(i), meshIp[i], ep, Optional.of("n" + i)));
         }
-        endS = f.minutes() * 60L;
-        churnAtS = f.churn() ? endS * 2 / 3 : endS + 1;
-        restartAtS = f.churn() ? churnAtS + (endS - churnAtS) / 2 : endS + 1;
-        stats = new Stats(n, (int) endS, f.churn() ? new long[] {0, endS / 3, churnAtS, restartAtS} : new long[] {0, endS / 3, endS + 1, endS + 1});
+        capS = endS = f.minutes() * 60L;
+        if (f.steadyFromS() == SimFlags.STEADY_THIRD) {
+            churnAtS = f.churn() ? endS * 2 / 3 : endS;
+            restartAtS = f.churn() ? churnAtS + (endS - churnAtS) / 2 : endS;
+            stats = new Stats(n, (int) capS, new long[] {0, endS / 3, churnAtS, restartAtS, endS});
+            steadySet = true;
+        } else {
+            stats = new Stats(n, (int) capS, new long[] {0, capS, capS, capS, capS});
+            churnAtS = restartAtS = capS;
+            if (f.steadyFromS() > 0) setSteady(f.steadyFromS());
+        }
         for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) if (net.canPunch(i, j)) results.canPunchPairs++;
     }
 
@@ -105,35 +122,59 @@ final class Simulator {
     }
 
     /** Runs the whole scenario; returns false when it was stopped (wall-time budget, or a storm beyond max-pending). */
+    private long wallStart0;
+    /** -Dsim.explainPings=K: name the reasons when one call sends at least K Pings (stderr). */
+    private final int explainPings = Integer.getInteger("sim.explainPings", 0);
+
     boolean run() {
-        long wallStart = System.nanoTime();
+        long wallStart = wallStart0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             int node = i;
             long phase = rnd.nextInt(1000);
             at(T0 + phase, () -> boot(node, Map.of()));
         }
         at(T0 + 1000, this::checkEverySecond);
-        if (f.churn()) {
+        if (f.churn() && f.steadyFromS() == SimFlags.STEADY_THIRD) {
             at(T0 + churnAtS * 1000, this::roam);
             at(T0 + restartAtS * 1000, this::restartSome);
         }
-        long end = T0 + endS * 1000;
         while (!queue.isEmpty()) {
             Ev e = queue.poll();
-            if (e.at > end) break;
+            if (e.at >= T0 + endS * 1000) break; // the run is [0, endS)
             now = e.at;
             e.run.run();
             events++;
             if (pending > f.maxPending()) {
                 aborted = "gossip storm: " + pending + " datagrams in flight at " + (now - T0) / 1000 + " s";
-                return false;
+                break;
             }
             if ((events & 0xFFFF) == 0 && f.maxWallSeconds() > 0 && System.nanoTime() - wallStart > f.maxWallSeconds() * 1e9) {
                 aborted = "wall-time budget of " + f.maxWallSeconds() + " s used up at simulated " + (now - T0) / 1000 + " s";
-                return false;
+                break;
             }
         }
-        return true;
+        if (aborted != null) stats.reachedS = (now - T0) / 1000 - 1; // the second under way is incomplete
+        if (!steadySet && aborted == null) aborted = "steady state not reached by the cap of " + capS + " s: deferred work left "
+                + deferredNow[0] + " fan-outs, " + deferredNow[1] + " queued Announces on " + deferredNow[2] + " nodes";
+        return aborted == null;
+    }
+
+    /**
+     * Steady window from second {@code from} for the steady length, then (churn) the roam and restart
+     * windows of 20 s each; the run ends after them (at most at the cap).
+     */
+    private void setSteady(long from) {
+        steadySet = true;
+        long[] b = stats.windowStartS;
+        long len = f.steadyLength(), churn = f.churn() ? SimFlags.CHURN_WINDOW_S : 0;
+        b[1] = Math.min(from, capS);
+        b[2] = churnAtS = Math.min(b[1] + len, capS);
+        b[3] = restartAtS = Math.min(b[2] + churn, capS);
+        b[4] = endS = Math.min(b[3] + churn, capS);
+        if (f.churn()) {
+            if (churnAtS < capS) at(T0 + churnAtS * 1000, this::roam);
+            if (restartAtS < capS) at(T0 + restartAtS * 1000, this::restartSome);
+        }
     }
 
     // ---------------------------------------------------------------- the daemon around each brain
@@ -174,9 +215,27 @@ final class Simulator {
         long t = System.nanoTime();
         List<Action> actions = c.get();
         long ns = System.nanoTime() - t;
-        int sends = 0;
-        for (Action a : actions) if (a instanceof Action.Send || a instanceof Action.Broadcast) sends++;
-        if (!wga[i]) stats.call(kind, ns, sends);
+        int sends = 0, pings = 0;
+        for (Action a : actions) {
+            if (a instanceof Action.Send || a instanceof Action.Broadcast) sends++;
+            if (a instanceof Action.Send s && s.message() instanceof Message.Ping) pings++;
+        }
+        if (!wga[i]) stats.call(kind, ns, sends, pings, i, now - T0);
+        if (!wga[i] && explainPings > 0 && pings >= explainPings && stats.window((now - T0) / 1000) == 1) { // steady only
+            System.err.printf("explain: n%d %s at %.3f s sent %d Pings; outstanding Pings by reason %s%n", i, Stats.CALLS[kind],
+                    (now - T0) / 1000.0, pings, brain[i].doubts(now));
+            for (String k : brain[i].doubts(now).keySet()) {
+                if (!k.startsWith("e.g. ")) continue;
+                Integer j = index.get(WgKey.fromBase64(k.substring(5)));
+                SimWg.PeerState p = wg[i].peers[j], q = wg[j].peers[i];
+                System.err.printf("  n%d->n%d: initiator %s session age %d ms, last sent %d ms ago, last received %d ms ago, rx %d tx %d;"
+                                + " back: initiator %s, last sent %d ms ago, last received %d ms ago%n", i, j, p.initiator, now - p.sessionStartMs,
+                        now - p.lastSentMs, now - p.lastRecvMs, p.rx, p.tx, q.initiator, now - q.lastSentMs, now - q.lastRecvMs);
+                System.err.printf("    n%d: last init %d ms ago, pending init %d, want since %d ms ago, handshake %d s ago; n%d: session %d previous %d (ours %d)%n",
+                        i, now - p.lastInitMs, p.pendingInit, p.wantSinceMs < 0 ? -1 : now - p.wantSinceMs, now / 1000 - p.handshakeS,
+                        j, q.session, q.previousSession, p.session);
+            }
+        }
         apply(i, actions);
     }
 
@@ -365,6 +424,14 @@ final class Simulator {
 
     private void checkEverySecond() {
         long t = now - T0;
+        countDeferred();
+        long sec = t / 1000;
+        if (!steadySet && f.steadyFromS() == SimFlags.STEADY_AUTO && deferredNow[2] == 0 && sec >= 10
+                && (results.fullKnowledgeMs >= 0 || sec >= 60)) {
+            setSteady(sec);
+        }
+        if (deferredAtSteady == null && steadySet && sec >= stats.windowStartS[1]) deferredAtSteady = deferredNow.clone();
+        if (deferredAtSteady == null && deferredNow[2] > 0) lastDeferredS = sec;
         if (results.fullMeshMs < 0 && fullMesh()) results.fullMeshMs = t;
         if (results.fullKnowledgeMs < 0 && fullKnowledge()) results.fullKnowledgeMs = t;
         if (roamer >= 0 && results.roamKnownMs < 0 && t - churnAtS * 1000 <= 120_000 && knownEverywhere(roamer)) {
@@ -372,10 +439,22 @@ final class Simulator {
         }
         if (t > restartAtS * 1000 + DOWN_MS && results.restartMeshMs < 0 && fullMesh()) results.restartMeshMs = t - restartAtS * 1000;
         if (f.progress() && t % 10_000 == 0) {
-            System.err.printf("simulated %d s, %d events, %d in flight, full knowledge %s%n", t / 1000, events, pending,
-                    results.fullKnowledgeMs < 0 ? "not yet" : results.fullKnowledgeMs / 1000 + " s");
+            System.err.printf("wall %.0f s: simulated %d s, %d events, %d in flight, full knowledge %s, deferred %d fan-outs + %d queued Announces on %d nodes%s%n",
+                    (System.nanoTime() - wallStart0) / 1e9, t / 1000, events, pending, results.fullKnowledgeMs < 0 ? "not yet" : results.fullKnowledgeMs / 1000 + " s",
+                    deferredNow[0], deferredNow[1], deferredNow[2], steadySet ? ", steady from " + stats.windowStartS[1] + " s" : "");
         }
         at(now + 1000, this::checkEverySecond);
+    }
+
+    private void countDeferred() {
+        java.util.Arrays.fill(deferredNow, 0);
+        for (int i = 0; i < n; i++) {
+            if (!up[i] || wga[i]) continue;
+            int[] d = brain[i].deferred();
+            deferredNow[0] += d[0];
+            deferredNow[1] += d[1];
+            if (d[0] + d[1] > 0) deferredNow[2]++;
+        }
     }
 
     boolean fullMesh() {

@@ -15,28 +15,40 @@ final class Stats {
             "onDatagram LanBroadcast", "onDevice", "onTick", "onResolved"};
 
     final int n;
+    /** The cap: the last simulated second counted. */
     final int seconds;
+    /**
+     * Where each window starts, then where the last one ends (simulated seconds): {cold, steady, roam,
+     * restart, end}. Set up front, or (steady auto) moved while the run goes, before any of those seconds.
+     */
     final long[] windowStartS;
-    /** [node][second] datagrams sent. */
-    final int[][] perSecond;
+    /** The last simulated second reached (a stopped run covers less than its windows). */
+    long reachedS = Long.MAX_VALUE / 2;
+    /** [node][second][type] datagrams sent. */
+    final int[][][] perSecond;
     final long[][][] count, payload, wire; // [window][node][type]
     final long[] lostTunnelDown = new long[5];
     final long[] callNs = new long[CALLS.length], calls = new long[CALLS.length], callMaxSends = new long[CALLS.length];
+    /** Per window, the one Mesh call that sent the most datagrams: {kind, node, millis since start, datagrams, of which Pings}. */
+    final long[][] biggestCall = new long[4][];
     private final Map<Integer, Integer> sizeCache = new HashMap<>();
 
     Stats(int n, int seconds, long[] windowStartS) {
+        if (windowStartS.length != 5) throw new IllegalArgumentException("four window starts and the end");
         this.n = n;
         this.seconds = seconds;
         this.windowStartS = windowStartS;
-        perSecond = new int[n][seconds + 1];
+        perSecond = new int[n][seconds + 1][5];
         count = new long[4][n][5];
         payload = new long[4][n][5];
         wire = new long[4][n][5];
     }
 
+    /** The window second s falls in; -1 after the last one ends. */
     int window(long s) {
+        if (s >= windowStartS[4]) return -1;
         int w = 0;
-        for (int i = 1; i < windowStartS.length; i++) if (s >= windowStartS[i]) w = i;
+        for (int i = 1; i < 4; i++) if (s >= windowStartS[i]) w = i;
         return w;
     }
 
@@ -54,7 +66,8 @@ final class Stats {
     void sent(int node, long s, Message m, boolean tunnel) {
         int t = m.variant(), w = window(s);
         int p = payloadBytes(m);
-        if (s <= seconds) perSecond[node][(int) s]++;
+        if (s <= seconds) perSecond[node][(int) s][t]++;
+        if (w < 0) return;
         count[w][node][t]++;
         payload[w][node][t] += p;
         wire[w][node][t] += tunnel ? tunnelWireBytes(p) : 28 + p;
@@ -66,8 +79,20 @@ final class Stats {
         callMaxSends[kind] = Math.max(callMaxSends[kind], sends);
     }
 
+    /** The same, with who and when, so that each window can name its biggest call. */
+    void call(int kind, long ns, int sends, int pings, int node, long sinceStartMillis) {
+        int w = window(sinceStartMillis / 1000);
+        if (w >= 0 && sends > 0 && (biggestCall[w] == null || sends > biggestCall[w][3])) {
+            biggestCall[w] = new long[] {kind, node, sinceStartMillis, sends, pings};
+        }
+        callNs[kind] += ns;
+        calls[kind]++;
+        callMaxSends[kind] = Math.max(callMaxSends[kind], sends);
+    }
+
+    /** The window's seconds, up to where the run got. */
     long windowLength(int w) {
-        long end = w + 1 < windowStartS.length ? windowStartS[w + 1] : seconds;
+        long end = Math.min(Math.min(windowStartS[w + 1], seconds + 1L), reachedS + 1);
         return Math.max(0, end - windowStartS[w]);
     }
 
@@ -92,15 +117,48 @@ final class Stats {
         return new double[] {per[k / 2], per[k - 1]};
     }
 
-    /** Each node's busiest second within window w: {median, max} over nodes. */
+    /** Each node's busiest second within window w, of the given types: {median, max} over nodes. */
+    int[] busiest(int w, int... types) {
+        int[] per = busiestPerNode(w, types);
+        Arrays.sort(per);
+        return new int[] {per[n / 2], per[n - 1]};
+    }
+
     int[] busiest(int w) {
+        return busiest(w, 0, 1, 2, 3, 4);
+    }
+
+    private int[] busiestPerNode(int w, int... types) {
         long from = windowStartS[w], to = from + windowLength(w);
         int[] per = new int[n];
         for (int i = 0; i < n; i++) {
-            for (long s = from; s < to && s <= seconds; s++) per[i] = Math.max(per[i], perSecond[i][(int) s]);
+            for (long s = from; s < to && s <= seconds; s++) per[i] = Math.max(per[i], sum(perSecond[i][(int) s], types));
         }
-        Arrays.sort(per);
-        return new int[] {per[n / 2], per[n - 1]};
+        return per;
+    }
+
+    private static int sum(int[] byType, int... types) {
+        int k = 0;
+        for (int t : types) k += byType[t];
+        return k;
+    }
+
+    /** The busiest node-second of window w: {node, second, datagrams by type...}; null when the window is empty. */
+    int[] busiestSecond(int w) {
+        long from = windowStartS[w], to = from + windowLength(w);
+        int[] best = null;
+        int most = -1;
+        for (int i = 0; i < n; i++) {
+            for (long s = from; s < to && s <= seconds; s++) {
+                int k = sum(perSecond[i][(int) s], 0, 1, 2, 3, 4);
+                if (k > most) {
+                    most = k;
+                    best = new int[] {i, (int) s, 0, 0, 0, 0, 0};
+                    System.arraycopy(perSecond[i][(int) s], 0, best, 2, 5);
+                }
+            }
+        }
+        return best;
     }
 
     long total(int w) {
