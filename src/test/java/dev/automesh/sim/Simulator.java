@@ -174,9 +174,12 @@ final class Simulator {
         long t = System.nanoTime();
         List<Action> actions = c.get();
         long ns = System.nanoTime() - t;
-        int sends = 0;
-        for (Action a : actions) if (a instanceof Action.Send || a instanceof Action.Broadcast) sends++;
-        if (!wga[i]) stats.call(kind, ns, sends);
+        int[] byType = new int[Stats.TYPES.length];
+        for (Action a : actions) {
+            if (a instanceof Action.Send s) byType[s.message().variant()]++;
+            else if (a instanceof Action.Broadcast b) byType[b.message().variant()]++;
+        }
+        if (!wga[i]) stats.call(kind, ns, byType, i, (now - T0) / 1000);
         apply(i, actions);
     }
 

@@ -22,6 +22,11 @@ final class Stats {
     final long[][][] count, payload, wire; // [window][node][type]
     final long[] lostTunnelDown = new long[5];
     final long[] callNs = new long[CALLS.length], calls = new long[CALLS.length], callMaxSends = new long[CALLS.length];
+    /** [call kind][type]: what the largest call of each kind sent, by message type (Broadcasts as LanBroadcast). */
+    final int[][] callMaxByType = new int[CALLS.length][TYPES.length];
+    /** [call kind]: when (simulated s) and on which node the largest call of each kind was made. */
+    final long[] callMaxAtS = new long[CALLS.length];
+    final int[] callMaxNode = new int[CALLS.length];
     private final Map<Integer, Integer> sizeCache = new HashMap<>();
 
     Stats(int n, int seconds, long[] windowStartS) {
@@ -60,10 +65,27 @@ final class Stats {
         wire[w][node][t] += tunnel ? tunnelWireBytes(p) : 28 + p;
     }
 
-    void call(int kind, long ns, int sends) {
+    /** @param byType this call's sends by message type */
+    void call(int kind, long ns, int[] byType, int node, long s) {
+        int sends = Arrays.stream(byType).sum();
         callNs[kind] += ns;
         calls[kind]++;
-        callMaxSends[kind] = Math.max(callMaxSends[kind], sends);
+        if (sends > callMaxSends[kind]) {
+            callMaxSends[kind] = sends;
+            callMaxByType[kind] = byType.clone();
+            callMaxAtS[kind] = s;
+            callMaxNode[kind] = node;
+        }
+    }
+
+    /** The largest call of this kind by type, e.g. "Ping 200, Announce 256 (n3 at 2 s)"; empty if it sent nothing. */
+    String callMaxMix(int kind) {
+        StringBuilder b = new StringBuilder();
+        for (int t = 0; t < TYPES.length; t++) {
+            if (callMaxByType[kind][t] == 0) continue;
+            b.append(b.length() == 0 ? "" : ", ").append(TYPES[t]).append(' ').append(callMaxByType[kind][t]);
+        }
+        return b.length() == 0 ? "" : b + " (n" + callMaxNode[kind] + " at " + callMaxAtS[kind] + " s)";
     }
 
     long windowLength(int w) {
