@@ -142,7 +142,7 @@ public final class Mesh {
                 out.add(new Action.ReadDevice());
             }
         } else if (message instanceof Message.Request) {
-            answers.request(from, table, peersByB64::containsKey, nowMillis, out);
+            answers.request(from, table, peersByB64::containsKey, nowMillis, spreading::answer);
         } else if (message instanceof Message.Announce a) {
             PeerPath sender = peersByMeshAddress.get(from.getAddress());
             Source src = new Source(SourceKind.GOSSIP, sender != null ? sender.name() : from.getAddress().getHostAddress());

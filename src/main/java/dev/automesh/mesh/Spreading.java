@@ -1,6 +1,7 @@
 package dev.automesh.mesh;
 
 import dev.automesh.wire.Message;
+import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -81,6 +82,11 @@ final class Spreading {
                 sent++;
             }
         }
+    }
+
+    /** Part of a Request's answer: paced with every other Announce, or a whole table would be one call's datagrams. */
+    void answer(InetSocketAddress to, String pk) {
+        outbox.announce(to, pk);
     }
 
     /** Sends what the outbox's budgets allow now. */
