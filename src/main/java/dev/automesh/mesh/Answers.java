@@ -4,6 +4,7 @@ import dev.automesh.wire.Message;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -27,8 +28,13 @@ final class Answers {
         if (askers.mayAsk(from)) answer(from, new Message.Pong(), nowMillis, out);
     }
 
-    /** Our key and the configured ones first, a few unconfigured ones, as long as the budget lasts. */
-    void request(InetSocketAddress from, GossipTable table, Predicate<String> configured, long nowMillis, Out out) {
+    /**
+     * Our key and the configured ones first, a few unconfigured ones, as long as the asker's budget
+     * lasts: each goes to {@code queue} (destination, pubkey), the Outbox, which paces them like every
+     * other Announce. Sent at once, a large table would be hundreds of datagrams from one call.
+     */
+    void request(InetSocketAddress from, GossipTable table, Predicate<String> configured, long nowMillis,
+            BiConsumer<InetSocketAddress, String> queue) {
         if (!askers.mayAsk(from)) return;
         List<Message.Announce> known = new ArrayList<>();
         List<Message.Announce> unknown = new ArrayList<>();
@@ -38,7 +44,8 @@ final class Answers {
         });
         known.addAll(unknown);
         for (Message.Announce a : known) {
-            if (!answer(from, a, nowMillis, out)) break;
+            if (!askers.mayAnswer(from, a, nowMillis)) break;
+            queue.accept(from, a.pubkey());
         }
     }
 

@@ -56,6 +56,9 @@ public final class Mesh {
     private final MeshSettings settings;
     private final String ownB64;
     private final Map<WgKey, PeerPath> peers = new LinkedHashMap<>();
+    /** The peers in drive order, and where the next drive starts: after one that ran out of its call's Pings. */
+    private final List<PeerPath> order;
+    private int driveFrom;
     private final Map<String, PeerPath> peersByB64 = new HashMap<>();
     private final Map<InetAddress, PeerPath> peersByMeshAddress = new HashMap<>();
     private final GossipTable table;
@@ -98,6 +101,7 @@ public final class Mesh {
             peersByB64.put(p.b64(), p);
             peersByMeshAddress.put(pc.address(), p);
         }
+        order = List.copyOf(peers.values());
         table = new GossipTable(ownB64, peersByB64.keySet(), meshAddresses);
         askers = new Askers(meshAddresses, settings.lanSubnets());
         answers = new Answers(askers, ownB64);
@@ -142,7 +146,7 @@ public final class Mesh {
                 out.add(new Action.ReadDevice());
             }
         } else if (message instanceof Message.Request) {
-            answers.request(from, table, peersByB64::containsKey, nowMillis, out);
+            answers.request(from, table, peersByB64::containsKey, nowMillis, spreading::answer);
         } else if (message instanceof Message.Announce a) {
             PeerPath sender = peersByMeshAddress.get(from.getAddress());
             Source src = new Source(SourceKind.GOSSIP, sender != null ? sender.name() : from.getAddress().getHostAddress());
@@ -257,14 +261,14 @@ public final class Mesh {
     public List<Action> onNetworkChanged(long nowMillis) {
         Out out = out(nowMillis);
         if (!deviceSeen) return finish(out, nowMillis);
+        // A few, as at a start: each answer is a whole table. First: the Pings that follow fill the call's budget.
+        gossipTargets(nowMillis).limit(Spreading.REQUEST_PEERS).forEach(p -> out.send(p.gossipAddress(), new Message.Request()));
         for (PeerPath p : peers.values()) {
             p.suspect(Doubt.NETWORK_CHANGED);
             p.resetSource(out);
         }
         lan.restart(nowMillis);
         tick(nowMillis, out);
-        // A few, as at a start: each answer is a whole table.
-        gossipTargets(nowMillis).limit(Spreading.REQUEST_PEERS).forEach(p -> out.send(p.gossipAddress(), new Message.Request()));
         return finish(out, nowMillis);
     }
 
@@ -376,8 +380,16 @@ public final class Mesh {
         if (own.takeDoubt()) for (PeerPath p : peers.values()) p.suspect(Doubt.NETWORK_CHANGED);
         boolean anyUp = false;
         long brokeOff = Long.MAX_VALUE; // when the earliest path that just died or broke off last received
-        for (PeerPath p : peers.values()) {
+        int n = order.size(), from = driveFrom, refused = out.refused();
+        boolean turned = false;
+        for (int i = 0; i < n; i++) {
+            PeerPath p = order.get((from + i) % n);
             drive(p, nowMillis, out);
+            // The first one refused a Ping goes first next time: in a burst every peer gets its turn.
+            if (!turned && out.refused() > refused) {
+                turned = true;
+                driveFrom = (from + i) % n;
+            }
             if (p.connected(nowMillis)) {
                 anyUp = true;
                 spreading.sawUp(p, nowMillis);
@@ -402,9 +414,8 @@ public final class Mesh {
         relays.afterDirect(p, cands, nowMillis, out);
     }
 
-    /** A peer just connected: a Ping (its Pong tells whether it is automesh, and times the round trip), then gossip. */
+    /** A peer just connected: a greeting Ping (its Pong tells whether it is automesh, and times the round trip), then gossip. */
     private void onConnected(PeerPath p, long nowMillis, Out out) {
-        out.send(p.gossipAddress(), new Message.Ping());
         spreading.onConnected(p, nowMillis, out);
     }
 }

@@ -82,8 +82,13 @@ final class Outbox {
 
     /** Sends what the budgets allow, round-robin over destinations so one big answer does not starve the rest. */
     void drain(GossipTable table, long nowMillis, Out out) {
-        if (queues.isEmpty() || nowMillis < idleUntilMillis) return;
-        int budget = CALL_BUDGET;
+        drain(table, nowMillis, CALL_BUDGET, out);
+    }
+
+    /** The same, with at most {@code callBudget} Announces: what the call's other datagrams left. */
+    void drain(GossipTable table, long nowMillis, int callBudget, Out out) {
+        if (queues.isEmpty() || nowMillis < idleUntilMillis || callBudget <= 0) return;
+        int budget = callBudget;
         // Passes over the destinations in queue order, a slice each, until the budget is spent or nobody
         // can send: in place, as every Mesh call drains and up to N destinations wait in a cold start.
         boolean sentAny = true;

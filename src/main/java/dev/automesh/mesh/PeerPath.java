@@ -278,7 +278,8 @@ final class PeerPath {
         pingIfInDoubt(nowMillis, out);
         // WireGuard roams a live session on its own; the only move we make is to a fresh LAN endpoint.
         Optional<InetSocketAddress> lan = where.freshLan(nowMillis);
-        if (lan.isPresent() && link.endpoint().isPresent() && !link.at(lan.get()) && attempts.eligible(lan.get(), nowMillis)) {
+        if (lan.isPresent() && link.endpoint().isPresent() && !link.at(lan.get()) && attempts.eligible(lan.get(), nowMillis)
+                && out.mayPing(Out.Ping.TRY)) {
             upgrade = new LanUpgrade(link.endpoint().get(), lan.get(), link.rx());
             tryEndpoint(where.lanCandidate(OptionalLong.empty()), nowMillis, out);
             return;
@@ -291,11 +292,12 @@ final class PeerPath {
 
     /** A connected path in doubt gets one Ping through the tunnel; its answer (or none) decides. */
     void pingIfInDoubt(long nowMillis, Out out) {
+        if (!out.mayPing(Out.Ping.CHECK)) return; // the doubt stays, for a later drive
         Optional<Doubt> why = liveness.doubt(link, nowMillis);
         if (why.isEmpty()) return;
         liveness.pinged(why.get(), nowMillis);
         justDoubted |= why.get() == Doubt.WENT_QUIET;
-        out.send(gossipAddress, new Message.Ping());
+        out.ping(gossipAddress, Out.Ping.CHECK);
     }
 
     /** Something outside this path casts doubt on it; a disconnected one retries its candidates now. */
@@ -385,7 +387,7 @@ final class PeerPath {
         if (current != null) current = current.judgedNow();
         PathCandidate next = untried != null ? untried
                 : cands.stream().filter(c -> attempts.eligible(c.address(), nowMillis)).findFirst().orElse(null);
-        if (next != null) tryEndpoint(next, nowMillis, out);
+        if (next != null && out.mayPing(Out.Ping.TRY)) tryEndpoint(next, nowMillis, out); // else at a later drive
     }
 
     private void tryEndpoint(PathCandidate c, long nowMillis, Out out) {
@@ -395,14 +397,15 @@ final class PeerPath {
         // Without keys, WireGuard would wait out the 5 s since its initiation to the last candidate.
         PeerUpdate u = fullUpdate(c.address());
         out.update(initiations.setNow(link, nowMillis) && recreates ? u.asFresh() : u);
-        out.send(gossipAddress, new Message.Ping()); // traffic makes WireGuard handshake now
+        out.ping(gossipAddress, Out.Ping.TRY); // traffic makes WireGuard handshake now
     }
 
     /** Mid-window and still no handshake: initiate again now rather than at WireGuard's 5 s. */
     private void retryFresh(long nowMillis, Out out) {
-        if (!recreates || !initiations.retryNow(link, current.sinceMillis(), readMillis, nowMillis)) return;
+        if (!recreates || !out.mayPing(Out.Ping.TRY)) return; // refused: at a later read, if still due
+        if (!initiations.retryNow(link, current.sinceMillis(), readMillis, nowMillis)) return;
         out.update(fullUpdate(current.endpoint()).asFresh());
-        out.send(gossipAddress, new Message.Ping());
+        out.ping(gossipAddress, Out.Ping.TRY);
     }
 
     /** Keepalive only together with an endpoint: see Mesh.start for why a peer without one gets none. */

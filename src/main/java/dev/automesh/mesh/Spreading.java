@@ -1,8 +1,11 @@
 package dev.automesh.mesh;
 
 import dev.automesh.wire.Message;
+import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,7 +13,8 @@ import java.util.Set;
 /**
  * How changes spread through the mesh: the fan-out of a changed list to our 10 best-ranked live peers
  * (damped by {@link Forwarding}, paced by {@link Outbox}), the few Requests a start needs, and the
- * catch-up a returning top-ranked peer gets from us. The router tells it what changed and who came up.
+ * catch-up a returning top-ranked peer gets from us, the greeting Ping a peer gets when it connects.
+ * The router tells it what changed and who came up.
  */
 final class Spreading {
     /** Peers asked for their table after a start (or after being cut off from every peer): the rest comes by fan-out. */
@@ -33,6 +37,8 @@ final class Spreading {
     /** When each table entry last changed, and when each peer was last seen connected. */
     private final Map<String, Long> changedAtMillis = new HashMap<>();
     private final Map<PeerPath, Long> upAtMillis = new HashMap<>();
+    /** Peers that connected and were not greeted yet, first come first (at most the configured peers). */
+    private final Set<PeerPath> greetLater = new LinkedHashSet<>();
 
     Spreading(String ownB64, Collection<PeerPath> peers) {
         byRank = peers.stream().sorted((x, y) -> Long.compareUnsigned(x.rank(), y.rank())).toList();
@@ -83,9 +89,23 @@ final class Spreading {
         }
     }
 
-    /** Sends what the outbox's budgets allow now. */
+    /** Part of a Request's answer: paced with every other Announce, or a whole table would be one call's datagrams. */
+    void answer(InetSocketAddress to, String pk) {
+        outbox.announce(to, pk);
+    }
+
+    /**
+     * At the end of a call, what its budget leaves room for: the greetings waiting (after the call's
+     * checks and tries, which say more about whether paths work), then Announces.
+     */
     void drain(GossipTable table, long nowMillis, Out out) {
-        outbox.drain(table, nowMillis, out);
+        for (Iterator<PeerPath> it = greetLater.iterator(); it.hasNext() && out.mayPing(Out.Ping.GREET); ) {
+            PeerPath p = it.next();
+            it.remove();
+            // A Ping that went to it in this call does what the greeting would; one gone again is greeted when it is back.
+            if (p.connected(nowMillis) && !out.pinged(p.gossipAddress())) out.ping(p.gossipAddress(), Out.Ping.GREET);
+        }
+        outbox.drain(table, nowMillis, Math.min(Outbox.CALL_BUDGET, out.room()), out);
     }
 
     /** After each pass over the peers: who is up now, and whether anyone is. */
@@ -99,12 +119,13 @@ final class Spreading {
     }
 
     /**
-     * A peer just connected. We ask the first few for their tables: every peer asking every peer is N²
-     * Announces per node. And we push what changed while it was away, but only to the peers we rank
-     * first (each node has about 20 such pushers): the fan-out went on without it, and a wgautomesh node
-     * never asks after its start.
+     * A peer just connected. It is greeted at the end of the call ({@link #drain}). We ask the first
+     * few for their tables: every peer asking every peer is N² Announces per node. And we push what
+     * changed while it was away, but only to the peers we rank first (each node has about 20 such
+     * pushers): the fan-out went on without it, and a wgautomesh node never asks after its start.
      */
     void onConnected(PeerPath p, long nowMillis, Out out) {
+        greetLater.add(p);
         if (requestsSent < REQUEST_PEERS) {
             requestsSent++;
             out.send(p.gossipAddress(), new Message.Request());

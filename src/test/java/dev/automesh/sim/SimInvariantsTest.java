@@ -12,10 +12,11 @@ import org.junit.jupiter.api.Test;
  */
 class SimInvariantsTest {
     static final double STEADY_BYTES_PER_NODE = 1024;
-    /** Outbox.CALL_BUDGET: the Announces one Mesh call may emit. */
-    static final int CALL_BUDGET = 256;
+    /** Out.CALL_DATAGRAMS: what one Mesh call may emit, Pings and Announces together, at any N. */
+    static final int CALL_DATAGRAMS = 300;
     /** A cold start's datagrams per node, in units of N: O(N) (before pacing it was 1.8·N², 117·N at N = 50). */
     static final int COLD_START_PER_NODE_PER_PEER = 60;
+    static final long REKEY_GAP_MS = 35_000;
 
     private static Simulator run(SimFlags f) {
         Simulator s = new Simulator(f);
@@ -26,7 +27,8 @@ class SimInvariantsTest {
     /** bytes: also hold every node's steady-state gossip to the bound. */
     private static void assertInvariants(Simulator s, boolean bytes) {
         assertTrue(s.results.fullMeshMs >= 0, () -> "no full mesh among the pairs that can connect:\n" + String.join("\n", s.missingPairs(10)));
-        assertTrue(s.fullMesh(), () -> "the full mesh did not last:\n" + String.join("\n", s.missingPairs(10)));
+        // Up to WireGuard's idle re-key gap (a persistent keepalive and REKEY_TIMEOUT): see Simulator.fullMesh(long).
+        assertTrue(s.fullMesh(REKEY_GAP_MS), () -> "the full mesh did not last:\n" + String.join("\n", s.missingPairs(10)));
         for (int i = 0; i < s.n; i++) {
             var table = s.brain[i].table();
             int node = i;
@@ -34,9 +36,9 @@ class SimInvariantsTest {
             assertTrue(table.size() <= s.n + 64, () -> "n" + node + " holds " + table.size() + " pubkeys");
             assertTrue(table.values().stream().allMatch(l -> l.size() <= 5), () -> "n" + node + " keeps more than 5 endpoints: " + table);
         }
-        // Paced: one call sends at most its Announce budget plus a Ping or probe for each peer and a Request.
+        // Paced: one call sends at most its budget, plus a Pong, the Requests of a start and relay control.
         long mostFromOneCall = java.util.Arrays.stream(s.stats.callMaxSends).max().orElse(0);
-        assertTrue(mostFromOneCall <= CALL_BUDGET + 2L * s.n + 8, () -> "one Mesh call emitted " + mostFromOneCall + " datagrams");
+        assertTrue(mostFromOneCall <= CALL_DATAGRAMS + 8, () -> "one Mesh call emitted " + mostFromOneCall + " datagrams");
         double coldPerNode = s.stats.total(0) / (double) s.n;
         assertTrue(coldPerNode <= COLD_START_PER_NODE_PER_PEER * s.n, () -> "a cold start cost " + coldPerNode + " datagrams per node");
         if (!bytes) return;

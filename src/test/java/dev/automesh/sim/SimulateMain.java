@@ -139,8 +139,9 @@ public final class SimulateMain {
         out.println("CPU per Mesh call (automesh nodes only):");
         for (int k = 0; k < Stats.CALLS.length; k++) {
             if (st.calls[k] == 0) continue;
-            out.printf("  %-24s %10d calls %10.0f ns/call; most datagrams from one call %d%n", Stats.CALLS[k], st.calls[k],
-                    st.callNs[k] / (double) st.calls[k], st.callMaxSends[k]);
+            out.printf("  %-24s %10d calls %10.0f ns/call; most datagrams from one call %d%s%n", Stats.CALLS[k], st.calls[k],
+                    st.callNs[k] / (double) st.calls[k], st.callMaxSends[k],
+                    st.callMaxSends[k] == 0 ? "" : ": " + st.callMaxMix(k));
         }
     }
 

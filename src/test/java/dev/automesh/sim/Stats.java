@@ -31,6 +31,11 @@ final class Stats {
     final long[] callNs = new long[CALLS.length], calls = new long[CALLS.length], callMaxSends = new long[CALLS.length];
     /** Per window, the one Mesh call that sent the most datagrams: {kind, node, millis since start, datagrams, of which Pings}. */
     final long[][] biggestCall = new long[4][];
+    /** [call kind][type]: what the largest call of each kind sent, by message type (Broadcasts as LanBroadcast). */
+    final int[][] callMaxByType = new int[CALLS.length][TYPES.length];
+    /** [call kind]: when (simulated s) and on which node the largest call of each kind was made. */
+    final long[] callMaxAtS = new long[CALLS.length];
+    final int[] callMaxNode = new int[CALLS.length];
     private final Map<Integer, Integer> sizeCache = new HashMap<>();
 
     Stats(int n, int seconds, long[] windowStartS) {
@@ -73,21 +78,32 @@ final class Stats {
         wire[w][node][t] += tunnel ? tunnelWireBytes(p) : 28 + p;
     }
 
-    void call(int kind, long ns, int sends) {
-        callNs[kind] += ns;
-        calls[kind]++;
-        callMaxSends[kind] = Math.max(callMaxSends[kind], sends);
+    /** @param byType this call's sends by message type */
+    /** The largest call of this kind by type, e.g. "Ping 200, Announce 256 (n3 at 2 s)"; empty if it sent nothing. */
+    String callMaxMix(int kind) {
+        StringBuilder b = new StringBuilder();
+        for (int t = 0; t < TYPES.length; t++) {
+            if (callMaxByType[kind][t] == 0) continue;
+            b.append(b.length() == 0 ? "" : ", ").append(TYPES[t]).append(' ').append(callMaxByType[kind][t]);
+        }
+        return b.length() == 0 ? "" : b + " (n" + callMaxNode[kind] + " at " + callMaxAtS[kind] + " s)";
     }
 
-    /** The same, with who and when, so that each window can name its biggest call. */
-    void call(int kind, long ns, int sends, int pings, int node, long sinceStartMillis) {
+    /** One Mesh call: its time, and what it sent by type; the largest per kind and per window are kept, with who and when. */
+    void call(int kind, long ns, int[] byType, int node, long sinceStartMillis) {
+        int sends = Arrays.stream(byType).sum();
         int w = window(sinceStartMillis / 1000);
         if (w >= 0 && sends > 0 && (biggestCall[w] == null || sends > biggestCall[w][3])) {
-            biggestCall[w] = new long[] {kind, node, sinceStartMillis, sends, pings};
+            biggestCall[w] = new long[] {kind, node, sinceStartMillis, sends, byType[0]};
         }
         callNs[kind] += ns;
         calls[kind]++;
-        callMaxSends[kind] = Math.max(callMaxSends[kind], sends);
+        if (sends > callMaxSends[kind]) {
+            callMaxSends[kind] = sends;
+            callMaxByType[kind] = byType.clone();
+            callMaxAtS[kind] = sinceStartMillis / 1000;
+            callMaxNode[kind] = node;
+        }
     }
 
     /** The window's seconds, up to where the run got. */
