@@ -149,8 +149,11 @@ final class PeerPath {
     /** The gossip table took a fresher sighting of this peer. */
     void onGossiped(TimedEndpoint e, long nowMillis) {
         attempts.forget(e.address()); // a fresher sighting resets its backoff
-        // Seen elsewhere after our last handshake: it may have moved (its NAT mapping changed?).
-        if (e.unixSeconds() > link.handshakeS() && !link.at(e.address())) liveness.seenElsewhere(nowMillis);
+        // Seen elsewhere after our last handshake: it may have moved (its NAT mapping changed?). Not
+        // before the first device read: every saved sighting would then doubt every connected peer.
+        if (link.handshakeS() > 0 && e.unixSeconds() > link.handshakeS() && !link.at(e.address())) {
+            liveness.seenElsewhere(nowMillis);
+        }
     }
 
     /** @return whether it is news (a new address, or the old one had gone stale) */

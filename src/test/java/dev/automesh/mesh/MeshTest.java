@@ -711,6 +711,20 @@ class MeshTest {
         assertTrue(notices(m2.onDevice(dev.snapshot(), t1 + 7500)).stream().anyMatch(n -> n instanceof Notice.Lost));
     }
 
+    @Test
+    void savedSightingsAtARestartDoNotDoubtAPeerThatConnectsAfterwards() {
+        Mesh m = mesh(false);
+        // the state file says b was at port 4444 lately; read before any handshake is known
+        dev.apply(m.start(Map.of(B.toBase64(), List.of(new TimedEndpoint(ep("198.51.100.20:4444"), S0 + 50))), T0));
+        dev.apply(m.onDevice(dev.snapshot(), T0));
+        connect(B, "198.51.100.20:3333", S0); // WireGuard's session with b, at another port
+        dev.apply(m.onDevice(dev.snapshot(), T0 + 1000));
+        // its greeting Ping is no doubt: nothing answering it within 2.5 s loses nothing
+        assertTrue(notices(m.onDevice(dev.snapshot(), T0 + 4000)).stream().noneMatch(n -> n instanceof Notice.Lost),
+                m.status(T0 + 4000).peers().toString());
+        assertEquals(Optional.empty(), m.status(T0 + 4000).peers().get(1).inDoubt());
+    }
+
     private List<Action> busyBGoesQuiet(boolean pubStillArrives) {
         Mesh m = started(false, T0);
         connect(PUB, PUB_EP, S0);
