@@ -18,8 +18,8 @@ import java.util.function.UnaryOperator;
  * <p>It also paces what one event may send (issue 16): at a few hundred peers a device read would try
  * every peer at once and a wave of doubt ping every one. A path's Ping asks {@link #mayPing} first; a
  * refused path keeps its need and asks again at a later drive (a device read and a tick each come every
- * second). Checks of a path in doubt have no cap of their own, only the call's, and tries and greetings
- * have caps below it, so checks are never held back by a burst of tries. The Outbox's Announces get
+ * second). Checks of a path in doubt have no cap of their own, only the call's (but those of an idle
+ * link's broken keepalive rhythm do), and tries and greetings have caps below it, so checks are never held back by a burst of tries. The Outbox's Announces get
  * what is left ({@link #room}). A mesh of up to ~100 peers never reaches any of these.
  */
 final class Out {
@@ -29,16 +29,23 @@ final class Out {
     static final int CALL_TRIES = 128;
     /** Of them, greetings of peers that just connected: the least urgent Ping. */
     static final int CALL_GREETINGS = 64;
+    /**
+     * Of them, checks of idle links whose keepalive rhythm broke. That is mostly a re-key's swap of
+     * which end sends the keepalives, and the sessions of a cold start swap in the same second (a
+     * third of a node's peers at once, simulated): spread over a few seconds, they cost a break that
+     * is already ~30 s old a second or two more.
+     */
+    static final int CALL_IDLE_CHECKS = 32;
 
     /** Why a path pings through its tunnel. */
-    enum Ping { CHECK, TRY, GREET }
+    enum Ping { CHECK, IDLE_CHECK, TRY, GREET }
 
     private final List<PeerUpdate> updates = new ArrayList<>();
     private final List<Action> rest = new ArrayList<>();
     private final UnaryOperator<Action.Send> stamp;
     private final Set<InetSocketAddress> pinged = new HashSet<>();
     private boolean persist;
-    private int sent, tries, greetings, refused;
+    private int sent, tries, greetings, idleChecks, refused;
 
     Out() { this(UnaryOperator.identity()); }
 
@@ -62,6 +69,7 @@ final class Out {
     boolean mayPing(Ping why) {
         boolean ok = sent < CALL_DATAGRAMS && switch (why) {
             case CHECK -> true;
+            case IDLE_CHECK -> idleChecks < CALL_IDLE_CHECKS;
             case TRY -> tries < CALL_TRIES;
             case GREET -> greetings < CALL_GREETINGS;
         };
@@ -73,6 +81,7 @@ final class Out {
     void ping(InetSocketAddress to, Ping why) {
         if (why == Ping.TRY) tries++;
         else if (why == Ping.GREET) greetings++;
+        else if (why == Ping.IDLE_CHECK) idleChecks++;
         pinged.add(to);
         send(to, new Message.Ping());
     }

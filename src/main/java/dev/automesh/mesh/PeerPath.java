@@ -298,9 +298,11 @@ final class PeerPath {
         if (!out.mayPing(Out.Ping.CHECK)) return; // the doubt stays, for a later drive
         Optional<Doubt> why = liveness.doubt(link, nowMillis);
         if (why.isEmpty()) return;
+        Out.Ping kind = why.get() == Doubt.KEEPALIVES_STOPPED ? Out.Ping.IDLE_CHECK : Out.Ping.CHECK;
+        if (kind == Out.Ping.IDLE_CHECK && !out.mayPing(kind)) return; // the link's silence still says so at a later drive
         liveness.pinged(why.get(), nowMillis);
         justDoubted |= why.get() == Doubt.WENT_QUIET;
-        out.ping(gossipAddress, Out.Ping.CHECK);
+        out.ping(gossipAddress, kind);
     }
 
     /** Something outside this path casts doubt on it; a disconnected one retries its candidates now. */

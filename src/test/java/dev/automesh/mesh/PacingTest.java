@@ -62,6 +62,12 @@ class PacingTest {
         return "100." + (10 + i / 250) + "." + (i % 250 + 1) + ".7:51820";
     }
 
+    /** The peer whose mesh address {@code to} is. */
+    static int indexOf(InetSocketAddress to) {
+        byte[] b = to.getAddress().getAddress();
+        return (b[2] & 0xff) * 250 + (b[3] & 0xff) - 1;
+    }
+
     static InetSocketAddress gossipAt(int i) {
         return new InetSocketAddress(ip(meshIp(i)), GOSSIP);
     }
@@ -121,6 +127,39 @@ class PacingTest {
         call(m.onDevice(dev.snapshot(), T0 + 12_000)).stream().filter(s -> s.message() instanceof Message.Ping)
                 .forEach(s -> pinged.add(s.to()));
         assertEquals(N, pinged.size(), "every path in doubt pinged within a second and four calls");
+    }
+
+    @Test
+    void idleLinksWhoseKeepaliveRhythmBreaksTogetherArePingedAFewDozenACall() {
+        // After a cold start the sessions re-key together, and at the next keepalive about half the
+        // pairs swap which end sends: here all 1000 at once, the worst case.
+        Mesh m = new Mesh(new MeshSettings(ME, GOSSIP, false, configs));
+        dev.apply(m.start(Map.of(), T0));
+        for (int i = 1; i <= N; i++) {
+            FakeDevice.P p = dev.peer(key(i));
+            p.endpoint = ep(publicEp(i));
+            p.handshake = S0;
+        }
+        Set<InetSocketAddress> pinged = new HashSet<>();
+        int calls = 0;
+        for (long t = T0; t <= T0 + 120_000; t += 500) {
+            for (int i = 1; i <= N; i++) {
+                FakeDevice.P p = dev.peer(key(i));
+                if (t == T0 + 1000) p.rx += 60; // the greetings' Pongs
+                if (t == T0 + 30_000 || t == T0 + 60_000) p.rx += 32; // its keepalives, every 30 s...
+                if (t == T0 + 90_000) p.tx += 32; // ...then ours instead
+            }
+            List<Action.Send> s = call(t % 1000 == 0 ? m.onDevice(dev.snapshot(), t) : m.onTick(t));
+            if (t < T0 + 90_000) continue;
+            List<InetSocketAddress> now = s.stream().filter(x -> x.message() instanceof Message.Ping).map(Action.Send::to).toList();
+            assertTrue(now.size() <= Out.CALL_IDLE_CHECKS, now.size() + " Pings in one call at " + (t - T0));
+            pinged.addAll(now);
+            for (InetSocketAddress to : now) dev.peer(key(indexOf(to))).rx += 60; // each answers: the links were fine
+            calls++;
+            if (pinged.size() == N) break;
+        }
+        assertEquals(N, pinged.size(), "every idle link checked");
+        assertTrue(calls <= N / Out.CALL_IDLE_CHECKS + 3, calls + " calls");
     }
 
     @Test
