@@ -35,7 +35,7 @@ final class Out {
      * third of a node's peers at once, simulated): spread over a few seconds, they cost a break that
      * is already ~30 s old a second or two more.
      */
-    static final int CALL_IDLE_CHECKS = 32;
+    static final int CALL_IDLE_CHECKS = 16;
 
     /** Why a path pings through its tunnel. */
     enum Ping { CHECK, IDLE_CHECK, TRY, GREET }

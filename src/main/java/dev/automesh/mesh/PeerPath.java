@@ -38,6 +38,8 @@ final class PeerPath {
     static final long CONNECTED_S = 180 + 30 + 5;
     /** WireGuard retries a handshake every 5 s: give each candidate one retry's worth, plus slack. */
     static final long TRY_WINDOW_MS = 6_000;
+    /** An idle link's broken keepalive rhythm is checked in one second out of this many. */
+    static final int IDLE_SLOTS = 4;
     static final int KEEPALIVE_PROBING = 10;
     static final int KEEPALIVE_CONNECTED = 30;
 
@@ -299,7 +301,13 @@ final class PeerPath {
         Optional<Doubt> why = liveness.doubt(link, nowMillis);
         if (why.isEmpty()) return;
         Out.Ping kind = why.get() == Doubt.KEEPALIVES_STOPPED ? Out.Ping.IDLE_CHECK : Out.Ping.CHECK;
-        if (kind == Out.Ping.IDLE_CHECK && !out.mayPing(kind)) return; // the link's silence still says so at a later drive
+        // The link's silence still says so at a later drive. Each pair checks in its own second of a
+        // few (by rank, which differs per node): a cold start's swaps would otherwise make every node
+        // ping the same first peers of the config in the same second.
+        if (kind == Out.Ping.IDLE_CHECK && (Long.remainderUnsigned(rank, IDLE_SLOTS) != (nowMillis / 1000) % IDLE_SLOTS
+                || !out.mayPing(kind))) {
+            return;
+        }
         liveness.pinged(why.get(), nowMillis);
         justDoubted |= why.get() == Doubt.WENT_QUIET;
         out.ping(gossipAddress, kind);

@@ -564,10 +564,21 @@ class MeshTest {
         // b's keepalive at 120 s does not come; our timer fires at 120 s instead
         for (long t = T0 + 91_000; t < T0 + 120_000; t += 1000) assertEquals(List.of(), toB(m.onDevice(dev.snapshot(), t)));
         dev.peer(B).tx += 32;
-        assertEquals(List.of(pingTo("10.9.0.3")), toB(m.onDevice(dev.snapshot(), T0 + 120_000)));
-        List<Action> out = m.onDevice(dev.snapshot(), T0 + 122_500);
+        // pinged within a few seconds (the pair's own second of PeerPath.IDLE_SLOTS), once
+        long pinged = -1;
+        for (long t = T0 + 120_000; t < T0 + 120_000 + PeerPath.IDLE_SLOTS * 1000L; t += 1000) {
+            List<Action.Send> s = toB(m.onDevice(dev.snapshot(), t));
+            if (!s.isEmpty()) {
+                assertEquals(-1, pinged, "once");
+                assertEquals(List.of(pingTo("10.9.0.3")), s);
+                pinged = t;
+            }
+        }
+        assertTrue(pinged > 0, "pinged");
+        List<Action> out = m.onDevice(dev.snapshot(), pinged + 2500);
+        long quietS = (pinged + 2500 - T0 - 90_000) / 1000;
         assertEquals(List.of(new Notice.Lost("b", B.toBase64(), State.CONNECTED, State.PROBING,
-                new Notice.Lost.Unanswered(Doubt.KEEPALIVES_STOPPED, 32, 2), 1)), notices(out).subList(0, 1));
+                new Notice.Lost.Unanswered(Doubt.KEEPALIVES_STOPPED, quietS, 2), 1)), notices(out).subList(0, 1));
     }
 
     /** What went to b's mesh address (pub, unconnected in these tests, is being probed meanwhile). */
