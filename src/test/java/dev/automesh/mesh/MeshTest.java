@@ -689,15 +689,8 @@ class MeshTest {
 
     @Test
     void gossipPlacingAPeerElsewhereWhileOurPingIsOutJudgesThePathAfterOneSecond() {
-        Mesh m = started(false, T0);
-        connect(B, "198.51.100.20:3333", S0);
-        dev.apply(m.onDevice(dev.snapshot(), T0));
         long t1 = T0 + 10_000;
-        for (long t = t1; t < t1 + 5000; t += 1000) {
-            dev.peer(B).rx += 100;
-            dev.peer(B).tx += 100;
-            dev.apply(m.onDevice(dev.snapshot(), t));
-        }
+        Mesh m = busyPathToB(false);
         dev.peer(B).tx += 100;
         assertTrue(sends(m.onDevice(dev.snapshot(), t1 + 5000)).contains(pingTo("10.9.0.3")));
         // pub's WireGuard saw b roam to a new port: our Ping went to the old one
@@ -708,14 +701,7 @@ class MeshTest {
         assertEquals(ep("198.51.100.20:4444"), dev.peer(B).endpoint, "the new address is tried at once");
         // without that word from gossip the Ping gets its 2.5 s
         dev.peers.clear();
-        Mesh m2 = started(false, T0);
-        connect(B, "198.51.100.20:3333", S0);
-        dev.apply(m2.onDevice(dev.snapshot(), T0));
-        for (long t = t1; t < t1 + 5000; t += 1000) {
-            dev.peer(B).rx += 100;
-            dev.peer(B).tx += 100;
-            dev.apply(m2.onDevice(dev.snapshot(), t));
-        }
+        Mesh m2 = busyPathToB(false);
         dev.peer(B).tx += 100;
         dev.apply(m2.onDevice(dev.snapshot(), t1 + 5000));
         assertTrue(notices(m2.onDevice(dev.snapshot(), t1 + 6000)).isEmpty());
@@ -737,19 +723,24 @@ class MeshTest {
     }
 
     private List<Action> busyBGoesQuiet(boolean pubStillArrives) {
+        Mesh m = busyPathToB(true);
+        dev.peer(B).tx += 100;
+        if (pubStillArrives) dev.peer(PUB).rx += 60;
+        return m.onDevice(dev.snapshot(), T0 + 15_000);
+    }
+
+    /** b connected (and pub, if asked), then a busy path to b: traffic both ways on every read from 10 s to 14 s. */
+    private Mesh busyPathToB(boolean withPub) {
         Mesh m = started(false, T0);
-        connect(PUB, PUB_EP, S0);
+        if (withPub) connect(PUB, PUB_EP, S0);
         connect(B, "198.51.100.20:3333", S0);
         dev.apply(m.onDevice(dev.snapshot(), T0));
-        long t1 = T0 + 10_000;
-        for (long t = t1; t < t1 + 5000; t += 1000) {
+        for (long t = T0 + 10_000; t < T0 + 15_000; t += 1000) {
             dev.peer(B).rx += 100;
             dev.peer(B).tx += 100;
             dev.apply(m.onDevice(dev.snapshot(), t));
         }
-        dev.peer(B).tx += 100;
-        if (pubStillArrives) dev.peer(PUB).rx += 60;
-        return m.onDevice(dev.snapshot(), t1 + 5000);
+        return m;
     }
 
     private List<Action> bDiesWhileCKeepsReceivingAt(String cEndpoint) {

@@ -78,6 +78,18 @@ class PacingTest {
         return m;
     }
 
+    /** Started without a saved table, WireGuard holding a session with every peer. */
+    Mesh withSessionsToAll() {
+        Mesh m = new Mesh(new MeshSettings(ME, GOSSIP, false, configs));
+        dev.apply(m.start(Map.of(), T0));
+        for (int i = 1; i <= N; i++) {
+            FakeDevice.P p = dev.peer(key(i));
+            p.endpoint = ep(publicEp(i));
+            p.handshake = S0;
+        }
+        return m;
+    }
+
     /** Applies one call's actions, checks its cap, and returns its sends. */
     List<Action.Send> call(List<Action> actions) {
         dev.apply(actions);
@@ -106,13 +118,7 @@ class PacingTest {
     @Test
     void ourNetworkChangingPingsAThousandConnectedPeersWithinAFewCalls() {
         // No saved table: its entries would cast doubt on every path at the first read (seen elsewhere since).
-        Mesh m = new Mesh(new MeshSettings(ME, GOSSIP, false, configs));
-        dev.apply(m.start(Map.of(), T0));
-        for (int i = 1; i <= N; i++) {
-            FakeDevice.P p = dev.peer(key(i));
-            p.endpoint = ep(publicEp(i));
-            p.handshake = S0;
-        }
+        Mesh m = withSessionsToAll();
         for (long t = T0; t <= T0 + 10_000; t += 1000) {
             call(m.onDevice(dev.snapshot(), t)); // all connect; greetings and catch-ups drain
             call(m.onTick(t + 500));
@@ -133,13 +139,7 @@ class PacingTest {
     void idleLinksWhoseKeepaliveRhythmBreaksTogetherArePingedAFewDozenACall() {
         // After a cold start the sessions re-key together, and at the next keepalive about half the
         // pairs swap which end sends: here all 1000 at once, the worst case.
-        Mesh m = new Mesh(new MeshSettings(ME, GOSSIP, false, configs));
-        dev.apply(m.start(Map.of(), T0));
-        for (int i = 1; i <= N; i++) {
-            FakeDevice.P p = dev.peer(key(i));
-            p.endpoint = ep(publicEp(i));
-            p.handshake = S0;
-        }
+        Mesh m = withSessionsToAll();
         Set<InetSocketAddress> pinged = new HashSet<>();
         int calls = 0;
         for (long t = T0; t <= T0 + 180_000; t += 500) {
