@@ -19,8 +19,9 @@ import java.util.function.UnaryOperator;
  * every peer at once and a wave of doubt ping every one. A path's Ping asks {@link #mayPing} first; a
  * refused path keeps its need and asks again at a later drive (a device read and a tick each come every
  * second). Checks of a path in doubt have no cap of their own, only the call's (but those of an idle
- * link's broken keepalive rhythm do), and tries and greetings have caps below it, so checks are never held back by a burst of tries. The Outbox's Announces get
- * what is left ({@link #room}). A mesh of up to ~100 peers never reaches any of these.
+ * link's broken keepalive rhythm do), and tries and greetings have caps below it, so checks are never
+ * held back by a burst of tries. The Outbox's Announces get what is left ({@link #room}). A mesh of up
+ * to ~100 peers never reaches any of these.
  */
 final class Out {
     /** Datagrams one call sends at most, Announces included (relay control and answers to one asker aside). */

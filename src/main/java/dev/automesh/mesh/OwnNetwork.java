@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Doubt that comes from our own side: gossip seeing us at a new address (our NAT re-mapped us, or we
- * moved), or a path breaking off while every other one is quiet too. Either may mean all our paths broke at
- * once, so they are made to prove themselves now rather than at their next keepalive.
+ * moved), or a path breaking off while every other one is quiet too. Either may mean all our paths
+ * broke at once, so they are made to prove themselves now rather than at their next keepalive.
  */
 final class OwnNetwork {
     /** At most this often: a lying peer announcing us at ever new addresses must not make us ping everyone. */
@@ -46,9 +46,9 @@ final class OwnNetwork {
 
     /**
      * A path just died, or its busy traffic broke off, and nothing was received lately and since it
-     * went quiet over any other path that leaves our LAN: perhaps all our paths broke (our NAT re-mapped us). Up
-     * to {@code limit} other connected peers are pinged, those with a configured endpoint (stable
-     * hosts) first: their WireGuard roams to our new address and gossips it, so the far ends learn it
+     * went quiet over any other path that leaves our LAN: perhaps all our paths broke (our NAT
+     * re-mapped us). Up to {@code limit} other connected peers are pinged, those with a configured
+     * endpoint (stable hosts) first: their WireGuard roams to our new address and gossips it, so the far ends learn it
      * within seconds, not at our next keepalive. Pinging them while the broken path's own Ping is
      * still out, rather than after its verdict, saves that Ping's wait.
      *

@@ -6,8 +6,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.math.ec.rfc7748.X25519;
@@ -167,32 +169,29 @@ final class Uapi {
             }
             int v = eq + 1;
             try {
-                if (is(reply, start, eq, "public_key")) {
-                    if (peer != null) peers.add(peer.build());
-                    WgKey k = WgKey.fromHex(reply.substring(v, nl));
-                    if (!seen.add(k)) throw new ProtocolException("line " + lineNo + ": peer " + k + " listed twice");
-                    peer = new WgPeer.Builder(k);
-                } else if (is(reply, start, eq, "endpoint") || is(reply, start, eq, "last_handshake_time_sec")
-                        || is(reply, start, eq, "tx_bytes") || is(reply, start, eq, "rx_bytes")
-                        || is(reply, start, eq, "persistent_keepalive_interval") || is(reply, start, eq, "allowed_ip")) {
-                    if (peer == null) {
-                        throw new ProtocolException("line " + lineNo + ": " + reply.substring(start, eq) + " before any public_key");
+                Key key = Key.of(reply, start, eq);
+                if (key.perPeer && peer == null) {
+                    throw new ProtocolException("line " + lineNo + ": " + key.text + " before any public_key");
+                }
+                switch (key) {
+                    case PUBLIC_KEY -> {
+                        if (peer != null) peers.add(peer.build());
+                        WgKey k = WgKey.fromHex(reply.substring(v, nl));
+                        if (!seen.add(k)) throw new ProtocolException("line " + lineNo + ": peer " + k + " listed twice");
+                        peer = new WgPeer.Builder(k);
                     }
-                    if (is(reply, start, eq, "allowed_ip")) peer.allowed.add(parsePrefix(reply.substring(v, nl)));
-                    else if (is(reply, start, eq, "tx_bytes")) peer.tx = Long.parseUnsignedLong(reply, v, nl, 10);
-                    else if (is(reply, start, eq, "rx_bytes")) peer.rx = Long.parseUnsignedLong(reply, v, nl, 10);
-                    else if (is(reply, start, eq, "last_handshake_time_sec")) peer.handshake = nonNegativeLong(reply, v, nl);
-                    else if (is(reply, start, eq, "endpoint")) peer.endpoint = Optional.of(parseEndpoint(reply.substring(v, nl)));
-                    else peer.keepalive = port(reply, v, nl);
-                } else if (is(reply, start, eq, "errno")) {
-                    errno = Integer.parseInt(reply, v, nl, 10);
-                } else if (is(reply, start, eq, "private_key")) {
-                    publicKey = keys.of(reply.substring(v, nl));
-                } else if (is(reply, start, eq, "own_public_key")) {
-                    publicKey = Optional.of(WgKey.fromHex(reply.substring(v, nl))); // boringtun
-                } else if (is(reply, start, eq, "listen_port")) {
-                    listenPort = port(reply, v, nl);
-                } // fwmark, preshared_key, protocol_version, last_handshake_time_nsec, future keys
+                    case ALLOWED_IP -> peer.allowed.add(parsePrefix(reply.substring(v, nl)));
+                    case TX_BYTES -> peer.tx = Long.parseUnsignedLong(reply, v, nl, 10);
+                    case RX_BYTES -> peer.rx = Long.parseUnsignedLong(reply, v, nl, 10);
+                    case LAST_HANDSHAKE_TIME_SEC -> peer.handshake = nonNegativeLong(reply, v, nl);
+                    case ENDPOINT -> peer.endpoint = Optional.of(parseEndpoint(reply.substring(v, nl)));
+                    case PERSISTENT_KEEPALIVE_INTERVAL -> peer.keepalive = port(reply, v, nl);
+                    case ERRNO -> errno = Integer.parseInt(reply, v, nl, 10);
+                    case PRIVATE_KEY -> publicKey = keys.of(reply.substring(v, nl));
+                    case OWN_PUBLIC_KEY -> publicKey = Optional.of(WgKey.fromHex(reply.substring(v, nl))); // boringtun
+                    case LISTEN_PORT -> listenPort = port(reply, v, nl);
+                    case OTHER -> { } // fwmark, preshared_key, protocol_version, last_handshake_time_nsec, future keys
+                }
             } catch (IllegalArgumentException e) { // includes NumberFormatException
                 // Never echo private_key / preshared_key values.
                 String key = reply.substring(start, eq);
@@ -207,9 +206,29 @@ final class Uapi {
         return new GetReply(0, new WgDevice(iface, publicKey, listenPort, peers));
     }
 
-    /** Whether the line's key, {@code reply[start, eq)}, is {@code key}. */
-    private static boolean is(String reply, int start, int eq, String key) {
-        return eq - start == key.length() && reply.startsWith(key, start);
+    /** The keys a get reply has that we read; a line's key is looked up without cutting it out. */
+    private enum Key {
+        PUBLIC_KEY(false), ENDPOINT(true), LAST_HANDSHAKE_TIME_SEC(true), TX_BYTES(true), RX_BYTES(true),
+        PERSISTENT_KEEPALIVE_INTERVAL(true), ALLOWED_IP(true), ERRNO(false), PRIVATE_KEY(false),
+        OWN_PUBLIC_KEY(false), LISTEN_PORT(false), OTHER(false);
+
+        private static final Key[] READ = Arrays.copyOf(values(), values().length - 1);
+        /** Its text in the protocol. */
+        final String text = name().toLowerCase(Locale.ROOT);
+        /** It describes the peer of the last public_key line. */
+        final boolean perPeer;
+
+        Key(boolean perPeer) {
+            this.perPeer = perPeer;
+        }
+
+        /** The key of the line {@code reply[start, eq)}. */
+        static Key of(String reply, int start, int eq) {
+            for (Key k : READ) {
+                if (eq - start == k.text.length() && reply.startsWith(k.text, start)) return k;
+            }
+            return OTHER;
+        }
     }
 
     /** Reads the errno of a {@code set=1} reply, which is only {@code errno=N} and the empty line. */
