@@ -1,6 +1,7 @@
 package dev.automesh.daemon;
 
 import dev.automesh.config.Config;
+import dev.automesh.config.HostPort;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.Action;
 import dev.automesh.mesh.Mesh;
@@ -258,6 +259,12 @@ final class MeshDriver implements WgWorker.Listener {
         } else if (a instanceof Action.Broadcast b) {
             gossip.broadcast(b.message());
         } else if (a instanceof Action.Configure c) {
+            if (log.isDebugEnabled()) {
+                for (var u : c.updates()) {
+                    u.endpoint().ifPresent(ep -> log.debug("{}: endpoint {}{}", peerName(u.publicKey()), HostPort.format(ep),
+                            u.fresh() ? " (peer re-created)" : ""));
+                }
+            }
             latestApply = wg.apply(c.updates());
         } else if (a instanceof Action.ReadDevice) {
             if (readSince.isEmpty()) requestRead(); // else the next poll, within an interval, sees it

@@ -22,8 +22,13 @@ final class NoticeLines {
         }
         if (n instanceof Notice.MovedToLan m) return m.peer() + " moved to its LAN endpoint " + HostPort.format(m.endpoint());
         if (n instanceof Notice.Relayed r) {
+            String tried = r.triedCandidates() > 0 ? r.triedCandidates() + " candidate endpoints tried" : "";
+            if (r.theirTryMillis().isPresent()) {
+                tried += (tried.isEmpty() ? "" : "; ") + r.peer() + " tried us for "
+                        + String.format(java.util.Locale.ROOT, "%.1f", r.theirTryMillis().getAsLong() / 1000.0) + " s";
+            }
             return r.peer() + " relayed via " + r.via() + ": no direct handshake in " + r.noDirectSeconds() + " s"
-                    + (r.triedCandidates() > 0 ? " (" + r.triedCandidates() + " candidate endpoints tried)" : "");
+                    + (tried.isEmpty() ? "" : " (" + tried + ")");
         }
         if (n instanceof Notice.DirectAgain d) {
             return d.peer() + " direct again at " + HostPort.format(d.endpoint()) + ", no longer relayed via " + d.via();

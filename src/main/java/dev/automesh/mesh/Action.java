@@ -172,11 +172,17 @@ public sealed interface Action {
          *
          * @param noDirectSeconds how long it had no direct handshake although candidates were tried
          * @param triedCandidates how many direct candidates were tried by then
+         * @param theirTryMillis  how long the peer said it had tried us, when that is why we asked early
          */
-        record Relayed(String peer, String pubkey, String via, long noDirectSeconds, int triedCandidates)
-                implements Notice {
+        record Relayed(String peer, String pubkey, String via, long noDirectSeconds, int triedCandidates,
+                java.util.OptionalLong theirTryMillis) implements Notice {
             public Relayed {
                 Objects.requireNonNull(via);
+                Objects.requireNonNull(theirTryMillis);
+            }
+
+            public Relayed(String peer, String pubkey, String via, long noDirectSeconds, int triedCandidates) {
+                this(peer, pubkey, via, noDirectSeconds, triedCandidates, java.util.OptionalLong.empty());
             }
         }
 

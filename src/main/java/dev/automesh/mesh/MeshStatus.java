@@ -31,7 +31,7 @@ public record MeshStatus(
 
     public MeshStatus(String ownPubkey, int listenPort, Optional<InetSocketAddress> externalEndpoint, List<Peer> peers,
             Counters counters, List<RelayServed> relaying) {
-        this(ownPubkey, listenPort, externalEndpoint, peers, counters, relaying, new RelayDeskCounters(0, 0, 0, 0));
+        this(ownPubkey, listenPort, externalEndpoint, peers, counters, relaying, new RelayDeskCounters(0, 0, 0, 0, 0, 0));
     }
 
     public MeshStatus(String ownPubkey, int listenPort, Optional<InetSocketAddress> externalEndpoint, List<Peer> peers,
@@ -60,7 +60,9 @@ public record MeshStatus(
      * @param rateLimited dropped unanswered: the requester asked too often
      * @param closed      sessions closed (an end's tunnel died, an end closed it, or it was not refreshed)
      */
-    public record RelayDeskCounters(long served, long refused, long rateLimited, long closed) {}
+    /** The relay role's counts; notices are PunchReports passed on, or dropped (not ours to pass, or too often). */
+    public record RelayDeskCounters(long served, long refused, long rateLimited, long closed, long noticesPassed,
+            long noticesDropped) {}
 
     public enum State {
         /** A handshake within the last 180 s. */

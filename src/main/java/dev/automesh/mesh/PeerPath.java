@@ -356,7 +356,7 @@ final class PeerPath {
     }
 
     /** 10/8, 172.16/12, 192.168/16, link-local, fc00::/7: where a neighbour is reached without our NAT. */
-    private static boolean isPrivate(java.net.InetAddress a) {
+    static boolean isPrivate(java.net.InetAddress a) {
         byte[] b = a.getAddress();
         return a.isSiteLocalAddress() || a.isLinkLocalAddress() || (b.length == 16 && (b[0] & 0xfe) == 0xfc);
     }
@@ -443,6 +443,13 @@ final class PeerPath {
 
     /** Whether it is down because a direct path that worked broke (not because none has worked yet). */
     boolean brokeDown() { return brokeDown; }
+
+    /** The endpoint WireGuard was last pointed at to try, and since when, while not up nor relayed; else null. */
+    Trying trying() {
+        return current == null || up() || relayed() ? null : new Trying(current.endpoint(), current.sinceMillis());
+    }
+
+    record Trying(InetSocketAddress endpoint, long sinceMillis) {}
 
     /** How many of these candidates were set as its endpoint at least once. */
     int tried(List<PathCandidate> cands) {

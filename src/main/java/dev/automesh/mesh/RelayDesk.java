@@ -32,6 +32,8 @@ final class RelayDesk {
     static final long FORGET_MS = 2L * IDLE_TIMEOUT_S * 1000;
     /** How many requesters we keep rate state for; beyond, the oldest window is dropped. */
     static final int MAX_REQUESTERS = 1024;
+    /** A reporter's PunchReports about one peer are passed on at most this often. */
+    static final long NOTICE_EVERY_MS = 1_000;
 
     /** One open session; {@code a} asked for it first. */
     record Session(long id, PeerPath a, PeerPath b, long refreshedMillis) {
@@ -50,7 +52,11 @@ final class RelayDesk {
     private final Function<String, PeerPath> byB64;
     private final Map<Long, Session> sessions = new LinkedHashMap<>();
     private final Map<WgKey, Window> rate = new LinkedHashMap<>();
-    private long served, refused, rateLimited, closed;
+    private record Pair(WgKey from, WgKey to) {}
+
+    /** Per reporter and peer, when we last passed a PunchReport on. */
+    private final Map<Pair, Long> noticed = new LinkedHashMap<>();
+    private long served, refused, rateLimited, closed, noticesPassed, noticesDropped;
 
     RelayDesk(boolean willing, int relayPort, int gossipPort, SplittableRandom random, Neighbours neighbours,
             Function<String, PeerPath> byB64) {
@@ -97,6 +103,34 @@ final class RelayDesk {
         }
     }
 
+    /**
+     * A PunchReport from {@code from} about {@code r.peer()}: passed on to that peer as a PunchNotice
+     * when we would relay between the two, at most once per {@link #NOTICE_EVERY_MS} per pair. One
+     * datagram in, at most one of the same size out, to a configured peer's mesh address only.
+     */
+    void onPunchReport(PeerPath from, Extension.PunchReport r, long nowMillis, Out out) {
+        PeerPath to = byB64.apply(r.peer());
+        if (refusal(from, to, nowMillis) != 0) {
+            noticesDropped++;
+            return;
+        }
+        Pair pair = new Pair(from.key(), to.key());
+        Long last = noticed.get(pair);
+        if (last != null && nowMillis - last < NOTICE_EVERY_MS || out.room() == 0) {
+            noticesDropped++;
+            return;
+        }
+        noticed.remove(pair);
+        if (noticed.size() >= MAX_REQUESTERS) { // the pair passed on longest ago goes
+            Iterator<Pair> it = noticed.keySet().iterator();
+            it.next();
+            it.remove();
+        }
+        noticed.put(pair, nowMillis);
+        noticesPassed++;
+        out.send(to.gossipAddress(), new Message.Ping(), List.of(new Extension.PunchNotice(from.b64(), r.endpoint(), r.triedMillis())));
+    }
+
     /** A RelayClose from {@code from}: if it is an end of that session, the session ends and the other end hears it. */
     void onClose(PeerPath from, Extension.RelayClose c, Out out) {
         Session s = sessions.get(c.sessionId());
@@ -127,7 +161,7 @@ final class RelayDesk {
     }
 
     MeshStatus.RelayDeskCounters counters() {
-        return new MeshStatus.RelayDeskCounters(served, refused, rateLimited, closed);
+        return new MeshStatus.RelayDeskCounters(served, refused, rateLimited, closed, noticesPassed, noticesDropped);
     }
 
     int sessionCount() { return sessions.size(); }

@@ -78,6 +78,8 @@ final class RelayEnd {
     /** For the notice: how long without a direct handshake, and how many candidates were tried. */
     long noDirectSeconds;
     int triedCandidates;
+    /** How long the peer said it had tried us when we asked (empty: we asked on our own rules). */
+    java.util.OptionalLong theirTryMillis = java.util.OptionalLong.empty();
 
     RelayEnd(PeerPath peer, boolean initiator) {
         this.peer = peer;

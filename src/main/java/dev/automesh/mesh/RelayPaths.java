@@ -60,6 +60,7 @@ final class RelayPaths {
     private final Collection<PeerPath> all;
     private final Map<WgKey, RelayEnd> ends = new HashMap<>();
     private final RelayProbes probes = new RelayProbes();
+    private final PunchEvidence evidence;
     /** Per peer not directly up: when we first saw one of its candidates tried. */
     private final Map<WgKey, Long> firstTriedMillis = new HashMap<>();
     /** Per peer, the relays that failed or refused for it, until when they are skipped. */
@@ -72,6 +73,7 @@ final class RelayPaths {
         this.neighbours = neighbours;
         this.byB64 = byB64;
         this.all = all;
+        this.evidence = new PunchEvidence(neighbours, all);
     }
 
     boolean initiator(PeerPath p) {
@@ -83,6 +85,7 @@ final class RelayPaths {
         RelayEnd e = ends.get(p.key());
         if (p.up()) {
             firstTriedMillis.remove(p.key());
+            evidence.forget(p);
             probes.directUp(p, nowMillis);
             if (e != null) cancel(e, out);
             return;
@@ -90,6 +93,7 @@ final class RelayPaths {
         probes.directDown(p);
         if (!initiator(p)) {
             if (e != null) setupTimeouts(e, nowMillis, out);
+            else evidence.report(p, nowMillis, out);
             return;
         }
         int tried = p.tried(cands);
@@ -101,11 +105,14 @@ final class RelayPaths {
         // addresses: it gets longer, and its old candidates failing says nothing yet.
         long after = p.brokeDown() ? RELAY_AFTER_LOSS_MS : RELAY_AFTER_MS;
         boolean waitedEnough = nowMillis - p.downSinceMillis() >= after && (triedLongEnough || cands.isEmpty());
-        if (e == null && !(waitedEnough || (!p.brokeDown() && p.allFailed(cands)))) return;
+        // Both ends tried each other's public address without a handshake: the punch failed.
+        boolean bothTried = evidence.bothTried(p, nowMillis);
+        if (e == null && !(waitedEnough || bothTried || (!p.brokeDown() && p.allFailed(cands)))) return;
         if (e == null) {
             e = new RelayEnd(p, true);
             e.noDirectSeconds = (nowMillis - p.downSinceMillis()) / 1000;
             e.triedCandidates = p.tried(cands);
+            if (bothTried && !waitedEnough) e.theirTryMillis = evidence.theirTryMillis(p, nowMillis);
             ends.put(p.key(), e);
         }
         if (e.phase == Phase.IDLE && nowMillis >= e.nextAskMillis) ask(e, nowMillis, out);
@@ -143,7 +150,8 @@ final class RelayPaths {
                 e.working = true;
                 justWorking = true;
                 out.update(PeerUpdate.of(p.key()).keepalive(KEEPALIVE_RELAYED).build());
-                out.add(new Notice.Relayed(p.name(), p.b64(), e.via.name(), e.noDirectSeconds, e.triedCandidates));
+                out.add(new Notice.Relayed(p.name(), p.b64(), e.via.name(), e.noDirectSeconds, e.triedCandidates,
+                        e.theirTryMillis));
             } else if (nowMillis - e.phaseSinceMillis >= FIRST_TRAFFIC_MS) {
                 return lost(e, LostWhy.STALLED, nowMillis, out);
             }
@@ -214,6 +222,12 @@ final class RelayPaths {
         RelayEnd e = p == null ? null : ends.get(p.key());
         if (e == null || e.phase != Phase.ASKING || e.via != relay || e.requestId != r.requestId()) return;
         declined(e, true, nowMillis, out);
+    }
+
+    /** A relay passed on the peer's PunchReport: evidence for the asking end, nothing for the other. */
+    void onPunchNotice(PeerPath relay, Extension.PunchNotice n, long nowMillis) {
+        PeerPath p = byB64.apply(n.peer());
+        if (p != null && initiator(p) && !ends.containsKey(p.key())) evidence.onNotice(relay, p, n, nowMillis);
     }
 
     /** The initiator asks for a two-sided probe: start it at the next drive (which knows the candidates). */
@@ -315,11 +329,12 @@ final class RelayPaths {
                 .filter(c -> c != e.peer && relayLive(c, nowMillis) && neighbours.relays(c.key())
                         && neighbours.answering(c.key(), nowMillis, AGENT_ANSWER_MS)
                         && !skipped(e, c, nowMillis))
-                .min(Comparator.<PeerPath>comparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
+                .min(Comparator.<PeerPath, Boolean>comparing(c -> !evidence.vouched(e.peer, c, nowMillis))
+                        .thenComparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
                         .thenComparing(PeerPath::b64));
     }
 
-    private static boolean relayLive(PeerPath c, long nowMillis) {
+    static boolean relayLive(PeerPath c, long nowMillis) {
         return c != null && c.link().present() && !c.relayed() && c.connected(nowMillis);
     }
 

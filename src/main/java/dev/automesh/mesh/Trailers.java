@@ -67,6 +67,10 @@ final class Trailers {
                 relays.onClose(from, c, nowMillis, out);
             } else if (e instanceof Extension.ProbeDirect d) {
                 relays.onProbeDirect(from, d);
+            } else if (e instanceof Extension.PunchReport r) {
+                desk.onPunchReport(from, r, nowMillis, out);
+            } else if (e instanceof Extension.PunchNotice n) {
+                relays.onPunchNotice(from, n, nowMillis);
             }
         }
     }

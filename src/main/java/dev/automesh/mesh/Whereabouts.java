@@ -80,8 +80,17 @@ final class Whereabouts {
             out.putIfAbsent(a, new PathCandidate(a, new Source(SourceKind.CONFIG, ""), 0, OptionalLong.empty()));
         }
         if (out.size() == 1) return List.of(out.values().iterator().next());
-        // What failed goes to the back, whatever its date: a date is only someone's word.
-        return out.values().stream().sorted(Comparator.comparing((PathCandidate c) -> attempts.hasFailed(c.address()))).toList();
+        // What failed goes to the back, whatever its date: a date is only someone's word. A private
+        // address we only heard of (a node on that LAN would have heard its broadcast) comes after the
+        // public ones: at a cold start behind NAT it is a third node's view of its own LAN, and its
+        // window would hold up the try that can punch, or prove that punching fails.
+        return out.values().stream().sorted(Comparator.comparing((PathCandidate c) -> attempts.hasFailed(c.address()))
+                .thenComparing(Whereabouts::heardPrivate)).toList();
+    }
+
+    private static boolean heardPrivate(PathCandidate c) {
+        SourceKind k = c.source().kind();
+        return (k == SourceKind.GOSSIP || k == SourceKind.STATE_FILE) && PeerPath.isPrivate(c.address().getAddress());
     }
 
     private boolean lanFresh(long nowMillis) {

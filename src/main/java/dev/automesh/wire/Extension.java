@@ -98,6 +98,33 @@ public sealed interface Extension {
         public int type() { return 0x14; }
     }
 
+    /**
+     * To a would-be relay, from an end that does not ask for relays itself: "I have been sending
+     * WireGuard initiations to {@code peer} at {@code endpoint} for {@code triedMillis} and got no
+     * handshake". The relay passes it on as a {@link PunchNotice}; with it the asking end knows that both
+     * sides tried, which it cannot see on its own, and asks for a relay seconds earlier.
+     */
+    record PunchReport(String peer, java.net.InetSocketAddress endpoint, int triedMillis) implements Extension {
+        public PunchReport {
+            key(peer);
+            hostPort(endpoint);
+            u16(triedMillis, "triedMillis");
+        }
+
+        public int type() { return 0x15; }
+    }
+
+    /** From the relay to the asking end: a {@link PunchReport} of {@code peer}'s about us, passed on unchanged. */
+    record PunchNotice(String peer, java.net.InetSocketAddress endpoint, int triedMillis) implements Extension {
+        public PunchNotice {
+            key(peer);
+            hostPort(endpoint);
+            u16(triedMillis, "triedMillis");
+        }
+
+        public int type() { return 0x16; }
+    }
+
     /** Reason codes of {@link RelayRefused}; a receiver keeps codes it does not know as numbers. */
     final class Refusal {
         public static final int OPTED_OUT = 1;
@@ -132,6 +159,12 @@ public sealed interface Extension {
             throw new IllegalArgumentException("peer key is not a canonical 32-byte base64 key");
         }
         return raw;
+    }
+
+    /** An IPv4 or IPv6 address with a port, as carried: never unresolved, never port 0. */
+    private static void hostPort(java.net.InetSocketAddress e) {
+        Objects.requireNonNull(e, "endpoint");
+        if (e.isUnresolved() || e.getPort() == 0) throw new IllegalArgumentException("endpoint is not an address with a port: " + e);
     }
 
     private static void u16(int v, String field) {

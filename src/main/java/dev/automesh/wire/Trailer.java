@@ -1,6 +1,9 @@
 package dev.automesh.wire;
 
 import dev.automesh.wire.DecodeException.Kind;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -72,8 +75,34 @@ public final class Trailer {
             b.putLong(c.sessionId()).put((byte) c.reason());
         } else if (e instanceof Extension.ProbeDirect d) {
             b.putLong(d.sessionId()).putShort((short) d.windowMillis());
+        } else if (e instanceof Extension.PunchReport r) {
+            punch(b, r.peer(), r.endpoint(), r.triedMillis());
+        } else if (e instanceof Extension.PunchNotice n) {
+            punch(b, n.peer(), n.endpoint(), n.triedMillis());
         } else {
             throw new AssertionError("sealed: " + e);
+        }
+    }
+
+    /** key, family (4 or 6), address, port, triedMillis: 39 bytes for IPv4, 51 for IPv6. */
+    private static void punch(ByteBuffer b, String peer, InetSocketAddress at, int triedMillis) {
+        byte[] a = at.getAddress().getAddress();
+        b.put(Extension.key(peer)).put((byte) (a.length == 4 ? 4 : 6)).put(a)
+                .putShort((short) at.getPort()).putShort((short) triedMillis);
+    }
+
+    private static InetSocketAddress endpoint(ByteBuffer v, String what, int at) throws DecodeException {
+        int family = Byte.toUnsignedInt(v.get());
+        int n = family == 4 ? 4 : family == 6 ? 16 : -1;
+        if (n < 0) throw bad(what + " at trailer byte " + at + ": address family " + family + ", expected 4 or 6");
+        exactly(v, n + 4, what, at);
+        byte[] a = new byte[n];
+        v.get(a);
+        try {
+            // getByAddress keeps an IPv4-mapped IPv6 address as IPv4, the same endpoint WireGuard would use
+            return new InetSocketAddress(InetAddress.getByAddress(a), Short.toUnsignedInt(v.getShort()));
+        } catch (UnknownHostException e) {
+            throw new AssertionError("4 or 16 bytes", e);
         }
     }
 
@@ -155,6 +184,14 @@ public final class Trailer {
                 case 0x14 -> {
                     exactly(v, 10, "ProbeDirect", at);
                     yield new Extension.ProbeDirect(v.getLong(), Short.toUnsignedInt(v.getShort()));
+                }
+                case 0x15, 0x16 -> {
+                    String what = type == 0x15 ? "PunchReport" : "PunchNotice";
+                    atLeast(v, 33, what, at);
+                    String peer = key(v);
+                    InetSocketAddress ep = endpoint(v, what, at);
+                    int tried = Short.toUnsignedInt(v.getShort());
+                    yield type == 0x15 ? new Extension.PunchReport(peer, ep, tried) : new Extension.PunchNotice(peer, ep, tried);
                 }
                 default -> null;
             };

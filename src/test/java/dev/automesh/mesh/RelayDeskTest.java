@@ -173,4 +173,32 @@ class RelayDeskTest {
         assertEquals(List.of(new Action.RelayUnserve(id)), of(later.actions(), Action.RelayUnserve.class));
         assertEquals(2, of(extensions(later), Extension.RelayClose.class).size());
     }
+
+    @Test
+    void aPunchReportIsPassedOnOnlyBetweenPeersItWouldRelayForAndAtMostOnceASecondPerPair() {
+        PeerPath a = peer(1, true), b = peer(2, true), w = peer(3, false), dead = peer(4, true);
+        live(dead, T0 - (PeerPath.CONNECTED_S + 20) * 1000);
+        RelayDesk d = desk(true);
+        java.net.InetSocketAddress at = ep("203.0.113.1:51000");
+        Out out = new Out();
+        d.onPunchReport(b, new Extension.PunchReport(a.b64(), at, 3_000), T0, out);
+        assertEquals(List.of(new Extension.PunchNotice(b.b64(), at, 3_000)), extensions(out), "b's word, unchanged, naming b");
+        assertEquals(List.of(a.gossipAddress()), of(out.actions(), Action.Send.class).stream().map(Action.Send::to).toList(),
+                "to a's mesh address only");
+        Out again = new Out();
+        d.onPunchReport(b, new Extension.PunchReport(a.b64(), at, 3_500), T0 + 500, again);
+        assertTrue(again.actions().isEmpty(), "once a second per pair");
+        Out other = new Out();
+        d.onPunchReport(b, new Extension.PunchReport(dead.b64(), at, 3_500), T0 + 500, other);
+        d.onPunchReport(b, new Extension.PunchReport(w.b64(), at, 3_500), T0 + 500, other);
+        d.onPunchReport(b, new Extension.PunchReport(key(99).toBase64(), at, 3_500), T0 + 500, other);
+        d.onPunchReport(b, new Extension.PunchReport(b.b64(), at, 3_500), T0 + 500, other);
+        desk(false).onPunchReport(b, new Extension.PunchReport(a.b64(), at, 3_000), T0, other);
+        assertTrue(other.actions().isEmpty(), "no tunnel, wgautomesh, a stranger, itself, or relaying off: nothing");
+        Out later = new Out();
+        d.onPunchReport(b, new Extension.PunchReport(a.b64(), at, 4_000), T0 + RelayDesk.NOTICE_EVERY_MS, later);
+        assertEquals(1, extensions(later).size());
+        assertEquals(2, d.counters().noticesPassed());
+        assertEquals(5, d.counters().noticesDropped());
+    }
 }

@@ -294,4 +294,133 @@ class RelayPathsTest {
         assertTrue(asked, "asked in the end");
         assertTrue(askedAt - lost >= RelayPaths.RELAY_AFTER_LOSS_MS, "asked " + (askedAt - lost) + " ms after the loss");
     }
+
+    static final MeshStatus.Source GOSSIPED = new MeshStatus.Source(MeshStatus.SourceKind.GOSSIP, "");
+
+    static List<PathCandidate> at(String endpoint) {
+        return List.of(new PathCandidate(ep(endpoint), GOSSIPED, T0 / 1000, java.util.OptionalLong.empty()));
+    }
+
+    /** Tries {@code cands} from {@code t} on, as the router does at each read. */
+    static void tryFrom(PeerPath b, List<PathCandidate> cands, long t) {
+        b.judge(cands, t, new Out());
+        b.move(cands, t, new Out());
+    }
+
+    @Test
+    void whenTheOtherEndSaysItTriedUsTooTheRelayIsAskedThreeSecondsAfterBothStartedAndTheRelayThatToldUsFirst() {
+        PeerPath near = peer(1, true), vouching = peer(2, true), b = peer(3, false);
+        neighbours.pinged(near.key(), T0 - 1000);
+        neighbours.ponged(near.key(), T0 - 995);
+        neighbours.pinged(vouching.key(), T0 - 1000);
+        neighbours.ponged(vouching.key(), T0 - 900);
+        RelayPaths r = paths();
+        down(b);
+        List<PathCandidate> cands = at("198.51.100.2:40000");
+        long tried = T0 + 1_000;
+        tryFrom(b, cands, tried);
+        // b started trying us 1 s after we started trying it: 3 s count from there
+        long noticeAt = tried + 3_500;
+        for (long t = tried; t < tried + 4_000; t += 500) {
+            for (PeerPath p : List.of(near, vouching)) live(p, t);
+            if (t == noticeAt) {
+                r.onPunchNotice(vouching, new Extension.PunchNotice(b.b64(), ep("203.0.113.1:51000"), 2_500), t);
+            }
+            b.judge(cands, t, new Out());
+            Out out = new Out();
+            r.afterDirect(b, cands, t, out);
+            assertTrue(relayExts(out).isEmpty(), "asked " + (t - tried) + " ms after our first try");
+        }
+        long t = tried + 4_000;
+        for (PeerPath p : List.of(near, vouching)) live(p, t);
+        Out ask = new Out();
+        r.afterDirect(b, cands, t, ask);
+        assertEquals(List.of(Map.entry("10.9.0.2", (Extension) relayExts(ask).get(0).getValue())), relayExts(ask),
+                "the relay that passed the notice on has tunnels to both: asked before the nearer one");
+        assertTrue(t - tried < PeerPath.TRY_WINDOW_MS && t - T0 < RelayPaths.RELAY_AFTER_MS, "before the rules without evidence");
+    }
+
+    @Test
+    void aNoticeIsNoEvidenceAboutAPrivateAddressForTheOtherEndOrOnceItIsOld() {
+        PeerPath c = peer(1, true), b = peer(2, false);
+        RelayPaths r = paths();
+        down(b);
+        live(c, T0);
+        // b said so before we had anything of it to try: 6 s later that is spent
+        r.onPunchNotice(c, new Extension.PunchNotice(b.b64(), ep("203.0.113.1:51000"), 5_000), T0);
+        List<PathCandidate> cands = at("198.51.100.2:40000");
+        tryFrom(b, cands, T0 + 3_500);
+        long t = T0 + 3_500 + PunchEvidence.BOTH_TRIED_MS;
+        live(c, t);
+        Out old = new Out();
+        r.afterDirect(b, cands, t, old);
+        assertTrue(relayExts(old).isEmpty(), "a notice " + (t - T0) + " ms old is spent");
+        r.onPunchNotice(c, new Extension.PunchNotice(b.b64(), ep("192.168.1.10:51820"), 5_000), t);
+        Out priv = new Out();
+        r.afterDirect(b, cands, t, priv);
+        assertTrue(relayExts(priv).isEmpty(), "it tried our LAN address: says nothing about punching");
+        r.onPunchNotice(c, new Extension.PunchNotice(b.b64(), ep("203.0.113.1:51000"), 5_000), t);
+        Out now = new Out();
+        r.afterDirect(b, cands, t, now);
+        assertTrue(relayExts(now).get(0).getValue() instanceof Extension.RelayRequest, "a fresh one about our public address is");
+        // the larger key: a notice is never evidence there (it does not ask)
+        own = key(8);
+        RelayPaths other = paths();
+        other.onPunchNotice(c, new Extension.PunchNotice(b.b64(), ep("203.0.113.1:51000"), 5_000), t);
+        Out none = new Out();
+        other.afterDirect(b, cands, t, none);
+        assertTrue(relayExts(none).stream().noneMatch(x -> x.getValue() instanceof Extension.RelayRequest));
+    }
+
+    @Test
+    void theEndThatDoesNotAskReportsItsTryOfAPublicAddressToTheTwoNearestRelays() {
+        own = key(8);
+        PeerPath r1 = peer(1, true), r2 = peer(2, true), r3 = peer(3, true), wg = peer(4, false), b = peer(5, false);
+        long rtt = 5;
+        for (PeerPath p : List.of(r3, r1, r2)) {
+            neighbours.pinged(p.key(), T0 - 1000);
+            neighbours.ponged(p.key(), T0 - 1000 + rtt);
+            rtt += 10;
+        }
+        RelayPaths r = paths();
+        assertFalse(r.initiator(b));
+        down(b);
+        List<PathCandidate> cands = at("198.51.100.2:40000");
+        long tried = T0 + 500;
+        tryFrom(b, cands, tried);
+        List<Long> reportedAt = new ArrayList<>();
+        for (long t = tried; t <= tried + 7_000; t += 500) {
+            for (PeerPath p : List.of(r1, r2, r3, wg)) live(p, t);
+            b.judge(cands, t, new Out());
+            Out out = new Out();
+            r.afterDirect(b, cands, t, out);
+            List<Map.Entry<String, Extension>> ext = relayExts(out);
+            if (ext.isEmpty()) continue;
+            reportedAt.add(t - tried);
+            Extension.PunchReport want = new Extension.PunchReport(b.b64(), ep("198.51.100.2:40000"), (int) (t - tried));
+            assertEquals(List.of(Map.entry("10.9.0.3", (Extension) want), Map.entry("10.9.0.1", (Extension) want)), ext,
+                    "the two nearest relays, never a wgautomesh peer");
+        }
+        assertEquals(List.of(3_000L, 6_000L), reportedAt);
+        // a private address of b's says nothing about its NAT
+        PeerPath lan = peer(6, false);
+        down(lan);
+        List<PathCandidate> priv = at("192.168.1.20:51820");
+        tryFrom(lan, priv, T0);
+        Out out = new Out();
+        r.afterDirect(lan, priv, T0 + 4_000, out);
+        assertTrue(relayExts(out).isEmpty());
+    }
+
+    @Test
+    void aPrivateAddressOnlyHeardOfIsTriedAfterThePublicOneHoweverNewer() {
+        PeerPath b = peer(2, false);
+        GossipTable table = new GossipTable(own.toBase64(), java.util.Set.of(b.b64()), java.util.Set.of());
+        long s = T0 / 1000;
+        table.announce(b.b64(), List.of(new dev.automesh.wire.TimedEndpoint(ep("192.168.1.10:51820"), s),
+                new dev.automesh.wire.TimedEndpoint(ep("198.51.100.2:40000"), s - 30)), GOSSIPED, T0);
+        assertEquals(List.of(ep("198.51.100.2:40000"), ep("192.168.1.10:51820")),
+                b.candidates(table, T0).stream().map(PathCandidate::address).toList(),
+                "a node on that LAN would have heard its broadcast");
+    }
 }

@@ -91,6 +91,10 @@ class ExtensionCodecTest {
             "010800010001006dca01" + "ff",                          // software not UTF-8
             "011300010001006dca0c6175746f6d65736820302e31" + "011300010001006dca0c6175746f6d65736820302e31", // two Capabilities
             "10280008070605040302010000",                           // RelayRequest key cut
+            "152900ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac839050000000001000100", // PunchReport family 5
+            "152700ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac83904010101010100",     // PunchReport IPv4 cut
+            "162900ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac83906cb0071076ccab80b", // PunchNotice IPv6 cut
+            "1510000000000000000000000000000000000000",             // PunchReport key cut
         };
         for (String t : bad) {
             byte[] b = HEX.parseHex(pong + t);
@@ -177,6 +181,12 @@ class ExtensionCodecTest {
         assertThrows(IllegalArgumentException.class, () -> new Extension.RelayClose(1, 256));
         assertThrows(IllegalArgumentException.class, () -> new Extension.Capabilities(1, 0, 1, "y".repeat(65)));
         assertThrows(IllegalArgumentException.class, () -> Trailer.encode(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new Extension.PunchReport(ExtensionVectors.PEER,
+                new java.net.InetSocketAddress("203.0.113.7", 51820), 70000));
+        assertThrows(IllegalArgumentException.class, () -> new Extension.PunchNotice(ExtensionVectors.PEER,
+                java.net.InetSocketAddress.createUnresolved("example.org", 51820), 1));
+        assertThrows(IllegalArgumentException.class, () -> new Extension.PunchReport(ExtensionVectors.PEER,
+                new java.net.InetSocketAddress("203.0.113.7", 0), 1));
     }
 
     @Test

@@ -21,6 +21,8 @@ final class ExtensionVectors {
     static final Extension REFUSED = new Extension.RelayRefused(REQUEST_ID, PEER, Extension.Refusal.NO_TUNNEL_TO_PEER);
     static final Extension CLOSE = new Extension.RelayClose(SESSION_ID, Extension.Closing.IDLE);
     static final Extension PROBE = new Extension.ProbeDirect(SESSION_ID, 6000);
+    static final Extension REPORT = new Extension.PunchReport(PEER, new java.net.InetSocketAddress("203.0.113.7", 51820), 3000);
+    static final Extension NOTICE = new Extension.PunchNotice(PEER, new java.net.InetSocketAddress("2001:db8::7", 51820), 3500);
 
     /** A message, its extensions, and the bincode plaintext with the trailer. */
     record Vector(String name, Message message, List<Extension> extensions, String plaintext) {
@@ -42,6 +44,10 @@ final class ExtensionVectors {
                     "01000000414d5801130900887766554433221101"),
             new Vector("Pong+ProbeDirect", new Message.Pong(), List.of(PROBE),
                     "01000000414d5801140a0088776655443322117017"),
+            new Vector("Pong+PunchReport", new Message.Pong(), List.of(REPORT),
+                    "01000000414d5801152900ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac83904cb0071076ccab80b"),
+            new Vector("Pong+PunchNotice", new Message.Pong(), List.of(NOTICE),
+                    "01000000414d5801163500ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac8390620010db80000000000000000000000076ccaac0d"),
             new Vector("Pong+Capabilities+RelayReady", new Message.Pong(), List.of(CAPS, READY),
                     "01000000414d5801011300010001006dca0c6175746f6d65736820302e3111340008070605040302018877665544332211ecd9bba4c9b24bb36db35301fa5a320fcbbce0e0f11cf4e40eefaea9047ac8396dca3c00"));
 
