@@ -337,7 +337,9 @@ class RelaySimulationTest {
         assertTrue(direct <= 5, "direct pairs up in " + direct + " s");
         long relayed = direct + secondsUntil(() -> reachable(a, b), 15);
         System.out.println("relayed pair reachable " + relayed + " simulated s after a cold start\n" + String.join("\n", log));
-        assertTrue(relayed <= 10, "relayed pair reachable after " + relayed + " s");
+        // ≤ 10 s is the goal; ≤ 7 s holds only while the other end's PunchReport lets the relay be asked
+        // 3 s after both tried (without it: a whole 6 s window, 8 s here)
+        assertTrue(relayed <= 7, "relayed pair reachable after " + relayed + " s");
         seconds(2);
         assertTrue(relayedVia(a, b, pub), () -> String.join("\n", log) + trace());
         assertTrue(relayedVia(b, a, pub), statusOf(b, a).toString());
