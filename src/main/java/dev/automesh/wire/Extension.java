@@ -106,9 +106,7 @@ public sealed interface Extension {
      */
     record PunchReport(String peer, java.net.InetSocketAddress endpoint, int triedMillis) implements Extension {
         public PunchReport {
-            key(peer);
-            hostPort(endpoint);
-            u16(triedMillis, "triedMillis");
+            punch(peer, endpoint, triedMillis);
         }
 
         public int type() { return 0x15; }
@@ -117,9 +115,7 @@ public sealed interface Extension {
     /** From the relay to the asking end: a {@link PunchReport} of {@code peer}'s about us, passed on unchanged. */
     record PunchNotice(String peer, java.net.InetSocketAddress endpoint, int triedMillis) implements Extension {
         public PunchNotice {
-            key(peer);
-            hostPort(endpoint);
-            u16(triedMillis, "triedMillis");
+            punch(peer, endpoint, triedMillis);
         }
 
         public int type() { return 0x16; }
@@ -161,8 +157,10 @@ public sealed interface Extension {
         return raw;
     }
 
-    /** An IPv4 or IPv6 address with a port, as carried: never unresolved, never port 0. */
-    private static void hostPort(java.net.InetSocketAddress e) {
+    /** The fields PunchReport and PunchNotice share: a key, an IPv4 or IPv6 address with a port, a u16. */
+    private static void punch(String peer, java.net.InetSocketAddress e, int triedMillis) {
+        key(peer);
+        u16(triedMillis, "triedMillis");
         Objects.requireNonNull(e, "endpoint");
         if (e.isUnresolved() || e.getPort() == 0) throw new IllegalArgumentException("endpoint is not an address with a port: " + e);
     }
