@@ -162,6 +162,14 @@ public final class MetricsServer implements AutoCloseable {
             sb.append("automesh_relay_pair_bytes_total{a=\"").append(esc(s.b())).append("\",b=\"").append(esc(s.a()))
                     .append("\"} ").append(s.bytesBtoA()).append('\n');
         }
+        StatusReport.Desk d = relay.desk();
+        counter(sb, "automesh_relay_requests_total", "relay requests from peers, by outcome");
+        sb.append("automesh_relay_requests_total{outcome=\"served\"} ").append(d.served()).append('\n');
+        sb.append("automesh_relay_requests_total{outcome=\"refused\"} ").append(d.refused()).append('\n');
+        sb.append("automesh_relay_requests_total{outcome=\"rate_limited\"} ").append(d.rateLimited()).append('\n');
+        counter(sb, "automesh_relay_punch_notices_total", "peers' reports of a failed punch, passed on or dropped");
+        sb.append("automesh_relay_punch_notices_total{outcome=\"passed\"} ").append(d.noticesPassed()).append('\n');
+        sb.append("automesh_relay_punch_notices_total{outcome=\"dropped\"} ").append(d.noticesDropped()).append('\n');
         if (relay.counters().isEmpty()) return;
         StatusReport.RelayCounters c = relay.counters().get();
         single(sb, "automesh_relay_forwarded_bytes_total", "bytes forwarded between two peers as their relay", c.bytesForwarded());

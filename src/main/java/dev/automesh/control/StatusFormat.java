@@ -75,6 +75,10 @@ public final class StatusFormat {
                     .field("idle_seconds", s.idleSeconds()).end();
         }
         j.endArray();
+        StatusReport.Desk d = relay.desk();
+        j.key("requests").begin().field("served", d.served()).field("refused", d.refused())
+                .field("rate_limited", d.rateLimited()).end();
+        j.key("punch_notices").begin().field("passed", d.noticesPassed()).field("dropped", d.noticesDropped()).end();
         if (relay.counters().isPresent()) {
             StatusReport.RelayCounters c = relay.counters().get();
             j.key("counters").begin()
@@ -162,6 +166,13 @@ public final class StatusFormat {
                 sb.append("; dropped ").append(d);
             }
         });
+        StatusReport.Desk d = relay.desk();
+        if (d.served() + d.refused() + d.rateLimited() > 0) {
+            sb.append(String.format("; relay requests %d served, %d refused, %d over the rate", d.served(), d.refused(), d.rateLimited()));
+        }
+        if (d.noticesPassed() + d.noticesDropped() > 0) {
+            sb.append(String.format("; punch notices %d passed on, %d dropped", d.noticesPassed(), d.noticesDropped()));
+        }
         sb.append('\n');
         for (StatusReport.Served s : relay.serving()) {
             sb.append(String.format("    relaying for %s <-> %s: %s / %s, %d frames, last frame %d s ago%n", s.a(), s.b(),

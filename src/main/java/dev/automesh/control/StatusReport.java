@@ -75,14 +75,28 @@ public record StatusReport(
      * for with their bytes, and its counters since start (empty counters when it has no socket). Session
      * ids are not shown: an id is the capability to use a session.
      */
-    public record Relay(String state, List<Served> serving, Optional<RelayCounters> counters) {
+    public record Relay(String state, List<Served> serving, Optional<RelayCounters> counters, Desk desk) {
         public static final Relay NONE = new Relay("off", List.of(), Optional.empty());
 
         public Relay {
             Objects.requireNonNull(state);
             serving = List.copyOf(serving);
             Objects.requireNonNull(counters);
+            Objects.requireNonNull(desk);
         }
+
+        public Relay(String state, List<Served> serving, Optional<RelayCounters> counters) {
+            this(state, serving, counters, Desk.NONE);
+        }
+    }
+
+    /**
+     * The relay role's setup counts since start: RelayRequests answered with a session, refused, or
+     * dropped over a requester's rate; PunchReports passed on as notices, or dropped (not between peers
+     * we would relay for, or too often).
+     */
+    public record Desk(long served, long refused, long rateLimited, long noticesPassed, long noticesDropped) {
+        public static final Desk NONE = new Desk(0, 0, 0, 0, 0);
     }
 
     /** A pair this node relays for: the two ends by name, bytes each way, frames, seconds since the last frame. */

@@ -114,7 +114,9 @@ final class StatusReports {
                     s.idleMillis() / 1000));
         }
         serving.sort(Comparator.comparing(StatusReport.Served::a).thenComparing(StatusReport.Served::b));
-        return new StatusReport.Relay(plane.state(), serving, plane.counters().map(StatusReports::counters));
+        MeshStatus.RelayDeskCounters d = mesh.relayDesk();
+        return new StatusReport.Relay(plane.state(), serving, plane.counters().map(StatusReports::counters),
+                new StatusReport.Desk(d.served(), d.refused(), d.rateLimited(), d.noticesPassed(), d.noticesDropped()));
     }
 
     private static StatusReport.RelayCounters counters(RelayCounters.Snapshot c) {

@@ -122,7 +122,8 @@ class RelayPlaneTest {
         assertArrayEquals(reply, java.util.Arrays.copyOf(back.getData(), back.getLength()));
 
         MeshStatus mesh = new MeshStatus(PUB.toString(), 51820, Optional.empty(), List.of(),
-                new MeshStatus.Counters(0, 0, 0, 0, 0, 0), List.of(new MeshStatus.RelayServed("a", "b", SESSION)));
+                new MeshStatus.Counters(0, 0, 0, 0, 0, 0), List.of(new MeshStatus.RelayServed("a", "b", SESSION)),
+                new MeshStatus.RelayDeskCounters(1, 2, 3, 0, 4, 5));
         StatusReport.Relay relay = on(() -> StatusReports.relay(mesh, pub));
         assertEquals(1, relay.serving().size());
         StatusReport.Served s = relay.serving().get(0);
@@ -143,6 +144,11 @@ class RelayPlaneTest {
         String metrics = MetricsServer.render(report);
         assertTrue(metrics.contains("automesh_relay_sessions 1\n"), metrics);
         assertTrue(metrics.contains("automesh_relay_forwarded_frames_total 2\n"), metrics);
+        // the relay role's setup counts, from the mesh
+        assertTrue(text.contains("relay requests 1 served, 2 refused, 3 over the rate; punch notices 4 passed on, 5 dropped"), text);
+        assertTrue(json.contains("\"requests\":{\"served\":1,\"refused\":2,\"rate_limited\":3},\"punch_notices\":{\"passed\":4,\"dropped\":5}"), json);
+        assertTrue(metrics.contains("automesh_relay_requests_total{outcome=\"refused\"} 2\n"), metrics);
+        assertTrue(metrics.contains("automesh_relay_punch_notices_total{outcome=\"dropped\"} 5\n"), metrics);
 
         on(() -> {
             pub.unserve(SESSION);
