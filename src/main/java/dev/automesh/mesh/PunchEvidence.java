@@ -28,6 +28,12 @@ final class PunchEvidence {
     static final long NOTICE_MS = 6_000;
     /** The other end reports again this often while its try goes on (the asking end may start later). */
     static final long REPORT_EVERY_MS = 3_000;
+    /**
+     * No report later into a try than this (two per try): a pair that never gets a relay (none will
+     * take it) would otherwise be reported every few seconds for as long as it stays apart. A new try
+     * of the candidate, after its backoff, reports again.
+     */
+    static final long REPORT_FOR_MS = 7_000;
     /** It tells at most this many relays, the nearest ones. */
     static final int REPORT_RELAYS = 2;
 
@@ -46,12 +52,12 @@ final class PunchEvidence {
 
     /**
      * The end that does not ask: tell the nearest relays that we have been trying {@code p} at a public
-     * address for a while, again every {@link #REPORT_EVERY_MS} while that goes on.
+     * address for a while, again {@link #REPORT_EVERY_MS} later if that goes on.
      */
     void report(PeerPath p, long nowMillis, Out out) {
         PeerPath.Trying t = p.trying();
         if (t == null || p.brokeDown() || PeerPath.isPrivate(t.endpoint().getAddress())
-                || nowMillis - t.sinceMillis() < BOTH_TRIED_MS) {
+                || nowMillis - t.sinceMillis() < BOTH_TRIED_MS || nowMillis - t.sinceMillis() > REPORT_FOR_MS) {
             reportedMillis.remove(p.key());
             return;
         }
