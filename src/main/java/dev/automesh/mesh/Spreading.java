@@ -76,7 +76,7 @@ final class Spreading {
      * only its timestamps moved ({@link Forwarding}).
      */
     void fanOut(String pk, GossipTable table, long nowMillis) {
-        if (!forwarding.forward(pk, table.endpoints(pk))) return;
+        if (!forwarding.forward(pk, table.endpoints(pk), a -> table.learned(pk, a).map(GossipTable.Learned::source))) return;
         long nowS = nowMillis / 1000;
         int sent = 0;
         for (PeerPath p : byRank) {

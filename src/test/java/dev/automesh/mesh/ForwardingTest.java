@@ -1,5 +1,6 @@
 package dev.automesh.mesh;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,5 +33,33 @@ class ForwardingTest {
         assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T))));
         assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20001, T + 30), at("198.18.0.1", 20000, T))),
                 "one new port beside the old one: a roam");
+    }
+
+    private static MeshStatus.Source gossip(String from) {
+        return new MeshStatus.Source(MeshStatus.SourceKind.GOSSIP, from);
+    }
+
+    @Test
+    void aThirdPortOfOneAddressFromAThirdSourceIsAMappingPerDestinationAndNotPassedOn() {
+        Forwarding f = new Forwarding("own");
+        java.util.Map<InetSocketAddress, MeshStatus.Source> from = new java.util.HashMap<>();
+        from.put(new InetSocketAddress("198.18.0.1", 20000), gossip("p1"));
+        from.put(new InetSocketAddress("198.18.0.1", 20001), gossip("p2"));
+        from.put(new InetSocketAddress("198.18.0.1", 20002), gossip("p3"));
+        java.util.function.Function<InetSocketAddress, java.util.Optional<MeshStatus.Source>> src =
+                a -> java.util.Optional.ofNullable(from.get(a));
+        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T)), src));
+        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20001, T + 10), at("198.18.0.1", 20000, T)), src),
+                "a second port: a move, news");
+        List<TimedEndpoint> three = List.of(at("198.18.0.1", 20002, T + 20), at("198.18.0.1", 20001, T + 10),
+                at("198.18.0.1", 20000, T));
+        assertFalse(f.forward(PK, three, src), "three ports from three peers: each peer's own mapping");
+        assertEquals(1, f.perDestination());
+        // what our own WireGuard sees is always passed on, one hop
+        from.put(new InetSocketAddress("198.18.0.1", 20002), new MeshStatus.Source(MeshStatus.SourceKind.WIREGUARD, ""));
+        assertTrue(f.forward(PK, three, src));
+        // the same three ports all from one peer: its word on a node that moved twice, still news
+        Forwarding g = new Forwarding("own");
+        assertTrue(g.forward(PK, three, a -> java.util.Optional.of(gossip("p1"))));
     }
 }
