@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestFactory;
 class KernelWireGuardGuestTest {
     private static final List<String> FULL_CAPS = List.of(
             "dev.automesh.wg.KernelWireGuardContractInGuest", "dev.automesh.wg.KernelWireGuardInGuest",
-            "dev.automesh.daemon.AgentKernelInGuest", "dev.automesh.wg.RelayKernelInGuest");
+            "dev.automesh.daemon.AgentKernelInGuest", "dev.automesh.wg.RelayKernelInGuest",
+            "dev.automesh.daemon.RelayAgentsKernelInGuest");
     private static final List<String> NO_CAP = List.of("dev.automesh.wg.KernelWireGuardNoCapInGuest");
 
     @TestFactory
