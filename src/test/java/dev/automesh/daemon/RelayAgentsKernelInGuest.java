@@ -49,8 +49,12 @@ class RelayAgentsKernelInGuest {
     private static final int WG_PORT = 51820;
     private static final int GOSSIP_PORT = 1666;
     private static final int RELAY_PORT = GOSSIP_PORT + 1; // Config.defaultRelayPort
-    /** Host-bed figure: relayed ≤ 10 s after a cold start; TCG makes everything several times slower. */
-    private static final long RELAYED_MS = 120_000;
+    /**
+     * Relayed ≤ 10 s after a cold start on the host bed; 9–12 s here at load 3–10 (JVM warm from the
+     * other suites). Generous for TCG under load, and short enough that a failure still leaves the
+     * batch inside its watchdog.
+     */
+    private static final long RELAYED_MS = 90_000;
     private final List<AutoCloseable> cleanup = new ArrayList<>();
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<Node, Agent> agents = new LinkedHashMap<>();
@@ -101,6 +105,19 @@ class RelayAgentsKernelInGuest {
 
         boolean pings(Node to) {
             return ns.exec("ping", "-c", "1", "-W", "1", to.meshIp).exit() == 0;
+        }
+    }
+
+    /** One namespace's `wg show wg0 dump`, UDP sockets, ip_forward and route to {@code to}, read by one shell. */
+    private record Look(String dump, String sockets, String ipForward, String route) {
+        static Look of(Node n, String to) {
+            String[] p = n.ns.ok("sh", "-c", "wg show wg0 dump; echo @@; ss -Hnua; echo @@; sysctl -n net.ipv4.ip_forward;"
+                    + " echo @@; ip route get \"$0\"", to).out().split("@@\n", -1);
+            return new Look(p[0], p[1], p[2].strip(), p[3].strip());
+        }
+
+        Optional<String[]> peer(Node other) {
+            return dump.lines().skip(1).map(l -> l.split("\t")).filter(f -> f[0].equals(other.publicKey)).findFirst();
         }
     }
 
@@ -173,6 +190,7 @@ class RelayAgentsKernelInGuest {
 
     @Test
     void agentsRelayAPairThroughPubOnKernelInterfaces() throws Exception {
+        long tSetup = System.nanoTime();
         Sh.ok("ip", "link", "set", "lo", "up"); // the guest's init leaves loopback as it found it
         Node pub = node("pub", "10.84.0.1");
         Node a = node("a", "10.84.0.2");
@@ -191,40 +209,47 @@ class RelayAgentsKernelInGuest {
         long t0 = System.nanoTime();
         boolean relayed = await(RELAYED_MS, () -> relayedVia(a, b).equals(Optional.of("pub"))
                 && relayedVia(b, a).equals(Optional.of("pub")) && a.pings(b));
-        assertTrue(relayed, "a↔b not relayed via pub, or a cannot ping b" + diagnostics());
-        System.out.println("  a↔b relayed via pub and pinging " + (System.nanoTime() - t0) / 1_000_000 + " ms after the agents' start");
+        assertTrue(relayed, () -> "a↔b not relayed via pub, or a cannot ping b" + diagnostics());
+        long tRelayed = System.nanoTime();
+        System.out.println("  [namespaces set up and agents started in " + (t0 - tSetup) / 1_000_000 + " ms; a-b relayed via pub and pinging "
+                + (tRelayed - t0) / 1_000_000 + " ms after the agents' start]");
         for (Node n : all) assertEquals("kernel", str(n.statusJson(), "backend").orElse(""), "backend auto on " + n.role);
 
         // The ping goes through wg0, whose a↔b peers point at the agents' loopback proxies on both ends.
-        assertTrue(a.ns.ok("ip", "route", "get", b.meshIp).out().contains("dev wg0"), "a's route to b's mesh address");
         long rxBefore = Long.parseLong(b.peer(a).orElseThrow()[5]);
-        assertTrue(a.pings(b), "a → b" + diagnostics());
-        assertTrue(b.pings(a), "b → a" + diagnostics());
-        String[] aSeesB = a.peer(b).orElseThrow();
-        String[] bSeesA = b.peer(a).orElseThrow();
-        assertTrue(aSeesB[2].startsWith("127.0.0.1:"), "a's kernel WireGuard endpoint of b: " + aSeesB[2] + diagnostics());
-        assertTrue(bSeesA[2].startsWith("127.0.0.1:"), "b's kernel WireGuard endpoint of a: " + bSeesA[2] + diagnostics());
-        assertTrue(Long.parseLong(aSeesB[4]) > 0 && Long.parseLong(bSeesA[4]) > 0, "a↔b handshake" + diagnostics());
-        assertTrue(Long.parseLong(bSeesA[5]) > rxBefore, "b's wg0 received nothing from a during the pings" + diagnostics());
+        assertTrue(a.pings(b), () -> "a → b" + diagnostics());
+        assertTrue(b.pings(a), () -> "b → a" + diagnostics());
+        // One shell per namespace from here on: each process start costs about a second under TCG.
+        Map<Node, Look> look = new LinkedHashMap<>();
+        for (Node n : all) look.put(n, Look.of(n, n == a ? b.meshIp : a.meshIp));
+        String[] aSeesB = look.get(a).peer(b).orElseThrow();
+        String[] bSeesA = look.get(b).peer(a).orElseThrow();
+        assertTrue(look.get(a).route().contains("dev wg0"), "a's route to b's mesh address: " + look.get(a).route());
+        assertTrue(aSeesB[2].startsWith("127.0.0.1:"), () -> "a's kernel WireGuard endpoint of b: " + aSeesB[2] + diagnostics());
+        assertTrue(bSeesA[2].startsWith("127.0.0.1:"), () -> "b's kernel WireGuard endpoint of a: " + bSeesA[2] + diagnostics());
+        assertTrue(Long.parseLong(aSeesB[4]) > 0 && Long.parseLong(bSeesA[4]) > 0, () -> "a↔b handshake" + diagnostics());
+        assertTrue(Long.parseLong(bSeesA[5]) > rxBefore, () -> "b's wg0 received nothing from a during the pings" + diagnostics());
         // The direct paths stay direct.
-        assertEquals(Optional.empty(), relayedVia(a, pub), diagnostics());
-        assertEquals(Optional.empty(), relayedVia(b, pub), diagnostics());
+        assertEquals(Optional.empty(), relayedVia(a, pub), this::diagnostics);
+        assertEquals(Optional.empty(), relayedVia(b, pub), this::diagnostics);
 
         // Each end's proxy is in its own namespace (it reaches its own wg0's listen port), as are the
         // agents' gossip and relay sockets; none of them is in the root namespace.
         for (Node end : List.of(a, b)) {
             String port = (end == a ? aSeesB : bSeesA)[2].substring("127.0.0.1:".length());
-            String ss = end.ns.ok("ss", "-Hnua").out();
+            String ss = look.get(end).sockets();
             assertTrue(ss.contains("127.0.0.1:" + port + " "), end.role + "'s proxy 127.0.0.1:" + port + " is not in its namespace:\n" + ss);
         }
         for (Node n : all) {
-            String ss = n.ns.ok("ss", "-Hnula").out();
+            String ss = look.get(n).sockets();
             assertTrue(ss.contains(":" + GOSSIP_PORT + " "), n.role + " has no gossip socket in its namespace:\n" + ss);
             assertTrue(ss.contains(n.meshIp + ":" + RELAY_PORT + " "), n.role + " has no relay socket on its mesh address:\n" + ss);
         }
-        String rootSs = Sh.ok("ss", "-Hnula").out();
+        String rootSs = Sh.ok("ss", "-Hnua").out();
         assertFalse(rootSs.contains(":" + GOSSIP_PORT + " ") || rootSs.contains(":" + RELAY_PORT + " "),
                 "an agent socket is in the root namespace:\n" + rootSs);
+        // Relaying is not routing.
+        for (Node n : all) assertEquals("0", look.get(n).ipForward(), n.role + " ip_forward");
 
         // pub says it relays a↔b, forwarded frames and dropped none; the ends relay for nobody.
         String pubJson = pub.statusJson();
@@ -238,12 +263,8 @@ class RelayAgentsKernelInGuest {
             assertEquals(Set.of(), relayingFor(json), end.role + " relays:\n" + json);
             assertTrue(counter(json, "bytes_to_relay") > 0, end.role + " sent nothing through a relay:\n" + json);
         }
-        // Relaying is not routing.
-        for (Node n : all) {
-            assertEquals("0", n.ns.ok("sysctl", "-n", "net.ipv4.ip_forward").out().strip(), n.role + " ip_forward");
-        }
-
-        for (CompletableFuture<Integer> r : runs.values()) assertFalse(r.isDone(), "an agent exited early" + diagnostics());
+        for (CompletableFuture<Integer> r : runs.values()) assertFalse(r.isDone(), () -> "an agent exited early" + diagnostics());
+        System.out.println("  [checks took " + (System.nanoTime() - tRelayed) / 1_000_000 + " ms]");
         agents.values().forEach(Agent::requestStop);
         for (Map.Entry<Node, CompletableFuture<Integer>> e : runs.entrySet()) {
             assertEquals(0, e.getValue().get(10, TimeUnit.SECONDS), "exit status of " + e.getKey().role);
