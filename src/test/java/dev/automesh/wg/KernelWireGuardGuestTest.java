@@ -17,14 +17,15 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Boots ONE throwaway QEMU guest whose kernel has WireGuard and runs all kernel backend tests there
- * (the shared contract, kernel-specific cases, two agents, a relayed pair, and the no-CAP_NET_ADMIN
+ * (the shared contract, kernel-specific cases, two agents, a relayed pair, three agents relaying a pair, and the no-CAP_NET_ADMIN
  * case in a JVM without that capability), then reports every guest test here as its own dynamic test with its failure message.
  * With -Dautomesh.bench=true the same boot also runs {@link KernelReadBenchmark} (target/kernel-bench.txt).
  */
 class KernelWireGuardGuestTest {
     private static final List<String> FULL_CAPS = List.of(
             "dev.automesh.wg.KernelWireGuardContractInGuest", "dev.automesh.wg.KernelWireGuardInGuest",
-            "dev.automesh.daemon.AgentKernelInGuest", "dev.automesh.wg.RelayKernelInGuest");
+            "dev.automesh.daemon.AgentKernelInGuest", "dev.automesh.wg.RelayKernelInGuest",
+            "dev.automesh.daemon.RelayAgentsKernelInGuest");
     private static final List<String> NO_CAP = List.of("dev.automesh.wg.KernelWireGuardNoCapInGuest");
 
     @TestFactory
@@ -59,8 +60,11 @@ class KernelWireGuardGuestTest {
                 bench ? "$J -XX:TieredStopAtLevel=4 dev.automesh.wg.KernelReadBenchmark "
                         + project.resolve("target/kernel-bench.txt") : "");
         QemuGuest guest = QemuGuest.prepare(project.resolve("target/qemu"));
-        // Watchdog: the batch took ~250 s under a load of ~10 on 2 cores (TCG is CPU bound).
-        QemuGuest.Result r = guest.run(project, script, Duration.ofSeconds(bench ? 500 : 400));
+        // Watchdog: the batch took ~250 s under a load of ~10 on 2 cores (TCG is CPU bound), before
+        // RelayAgentsKernelInGuest added 38-60 s; when that test fails it waits its full 90 s for the
+        // relay (a 305 s batch at load ~6 with a 120 s wait). 480 s keeps a failing run, under load,
+        // from being cut off with every result lost.
+        QemuGuest.Result r = guest.run(project, script, Duration.ofSeconds(bench ? 580 : 480));
         System.out.println("[guest] wall " + r.wall().toMillis() + " ms, exit " + r.exit() + "\n" + r.output());
 
         List<DynamicTest> tests = new ArrayList<>();
