@@ -91,11 +91,18 @@ in
       # Measured small-footprint settings (packaging/README.md, "JVM footprint"); the wrapper
       # already adds -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto and
       # the package's class-data-sharing archive (-XX:SharedArchiveFile, built with the package).
+      # The same as the systemd unit's ExecStart (packaging/systemd/automesh.service), including
+      # the small young generation, heap free ratios and compile threshold that keep 1000 peers
+      # under 64 MiB of RSS (BENCHMARKS.md, "1000 peers on a real device").
       default = [
         "-Xms8m"
         "-Xmx48m"
+        "-Xmn2m"
+        "-XX:MinHeapFreeRatio=10"
+        "-XX:MaxHeapFreeRatio=20"
         "-XX:MaxMetaspaceSize=24m"
         "-XX:ReservedCodeCacheSize=16m"
+        "-XX:CompileThresholdScaling=3"
         "-Xss256k"
         "-XX:+ExitOnOutOfMemoryError"
         "-Dio.netty.allocator.type=unpooled"
@@ -199,6 +206,8 @@ in
       environment = {
         AUTOMESH_LOG_LEVEL = cfg.logLevel;
         AUTOMESH_JAVA_OPTS = lib.concatStringsSep " " cfg.jvmOptions;
+        # One glibc malloc arena, as in the systemd unit: less native memory held per thread.
+        MALLOC_ARENA_MAX = "1";
       };
       restartTriggers = [ configFile ];
       serviceConfig = {

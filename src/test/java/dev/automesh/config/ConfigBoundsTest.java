@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** Files a drop-in must read (BOM, CRLF), and files no heap should have to parse. */
 class ConfigBoundsTest {
     /** The systemd unit's JVM flags that bear on parsing: heap, stack and collector. */
-    static final List<String> UNIT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-Xss256k",
-            "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
+    static final List<String> UNIT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-Xmn2m",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-Xss256k", "-XX:TieredStopAtLevel=1",
+            "-XX:CompileThresholdScaling=3", "-XX:+ExitOnOutOfMemoryError");
 
     @TempDir
     Path dir;

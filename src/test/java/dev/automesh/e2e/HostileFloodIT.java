@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
 class HostileFloodIT {
     private static final int COUNT = 200_000;
     /** The systemd unit's JVM flags (packaging/systemd/automesh.service): the heap the campaign ran out of. */
-    private static final List<String> UNIT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m",
-            "-XX:MaxMetaspaceSize=48m", "-XX:ReservedCodeCacheSize=16m", "-XX:TieredStopAtLevel=1", "-Xss256k",
+    private static final List<String> UNIT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-Xmn2m",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxMetaspaceSize=48m",
+            "-XX:ReservedCodeCacheSize=16m", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=3", "-Xss256k",
             "-XX:-UsePerfData", "-Xshare:auto", "-XX:+ExitOnOutOfMemoryError", "-Dio.netty.allocator.type=unpooled");
     private NatTopology t;
     private final List<AgentProcess> agents = new ArrayList<>();
