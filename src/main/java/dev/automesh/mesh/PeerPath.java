@@ -446,10 +446,11 @@ final class PeerPath {
 
     /** The endpoint WireGuard was last pointed at to try, and since when, while not up nor relayed; else null. */
     Trying trying() {
-        return current == null || up() || relayed() ? null : new Trying(current.endpoint(), current.sinceMillis());
+        return current == null || up() || relayed() ? null : new Trying(current.endpoint(), current.source(), current.sinceMillis());
     }
 
-    record Trying(InetSocketAddress endpoint, long sinceMillis) {}
+    /** @param source who told us of the endpoint (a gossiping peer has a tunnel to it, most likely) */
+    record Trying(InetSocketAddress endpoint, Source source, long sinceMillis) {}
 
     /** How many of these candidates were set as its endpoint at least once. */
     int tried(List<PathCandidate> cands) {

@@ -51,7 +51,8 @@ final class PunchEvidence {
     }
 
     /**
-     * The end that does not ask: tell the nearest relays that we have been trying {@code p} at a public
+     * The end that does not ask: tell the relays (the one that gossiped the address first, then the
+     * nearest) that we have been trying {@code p} at a public
      * address for a while, again {@link #REPORT_EVERY_MS} later if that goes on.
      */
     void report(PeerPath p, long nowMillis, Out out) {
@@ -66,7 +67,9 @@ final class PunchEvidence {
         List<PeerPath> relays = all.stream()
                 .filter(c -> c != p && RelayPaths.relayLive(c, nowMillis) && neighbours.relays(c.key())
                         && neighbours.answering(c.key(), nowMillis, RelayPaths.AGENT_ANSWER_MS))
-                .sorted(Comparator.<PeerPath>comparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
+                // first the peer that gossiped the endpoint: it saw p there, so it has a tunnel to p
+                .sorted(Comparator.<PeerPath, Boolean>comparing(c -> !told(t, c))
+                        .thenComparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
                         .thenComparing(PeerPath::b64))
                 .limit(REPORT_RELAYS).toList();
         if (relays.isEmpty() || out.room() < relays.size()) return; // at a later drive
@@ -74,6 +77,10 @@ final class PunchEvidence {
         int tried = (int) Math.min(0xFFFF, nowMillis - t.sinceMillis());
         Extension.PunchReport r = new Extension.PunchReport(p.b64(), t.endpoint(), tried);
         for (PeerPath c : relays) out.send(c.gossipAddress(), new Message.Ping(), List.of(r));
+    }
+
+    private static boolean told(PeerPath.Trying t, PeerPath c) {
+        return t.source().kind() == MeshStatus.SourceKind.GOSSIP && t.source().detail().equals(c.name());
     }
 
     /** A relay passed on {@code about}'s report; kept only while we try {@code about} ourselves. */

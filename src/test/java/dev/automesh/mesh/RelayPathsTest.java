@@ -402,6 +402,17 @@ class RelayPathsTest {
                     "the two nearest relays, never a wgautomesh peer");
         }
         assertEquals(List.of(3_000L, 6_000L), reportedAt, "twice a try: a pair no relay takes is not reported forever");
+        // learnt from the farthest relay: it saw b there, so it goes first
+        PeerPath c = peer(7, false);
+        down(c);
+        List<PathCandidate> told = List.of(new PathCandidate(ep("198.51.100.7:40000"),
+                new MeshStatus.Source(MeshStatus.SourceKind.GOSSIP, r2.name()), T0 / 1000, java.util.OptionalLong.empty()));
+        tryFrom(c, told, T0);
+        for (PeerPath p : List.of(r1, r2, r3)) live(p, T0 + 3_000);
+        Out first = new Out();
+        r.afterDirect(c, told, T0 + 3_000, first);
+        assertEquals(List.of("10.9.0.2", "10.9.0.3"), relayExts(first).stream().map(Map.Entry::getKey).toList(),
+                "the peer that gossiped the address, then the nearest");
         // a private address of b's says nothing about its NAT
         PeerPath lan = peer(6, false);
         down(lan);
