@@ -16,7 +16,7 @@ class SimInvariantsTest {
     static final int CALL_DATAGRAMS = 300;
     /** A cold start's datagrams per node, in units of N: O(N) (before pacing it was 1.8·N², 117·N at N = 50). */
     static final int COLD_START_PER_NODE_PER_PEER = 60;
-    static final long REKEY_GAP_MS = 35_000;
+    static final long REKEY_GAP_MS = Simulator.REKEY_GAP_MS;
 
     private static Simulator run(SimFlags f) {
         Simulator s = new Simulator(f);

@@ -99,7 +99,8 @@ public final class SimulateMain {
         out.println("cold start: full knowledge " + time(s.results.fullKnowledgeMs) + ", full mesh " + time(s.results.fullMeshMs));
         if (s.f.churn()) {
             out.println("roam (node " + s.roamer + " at " + s.churnAtS + " s): its new endpoint known everywhere " + time(s.results.roamKnownMs)
-                    + " later; 10% restart at " + s.restartAtS + " s: full mesh again " + time(s.results.restartMeshMs) + " later");
+                    + " later; 10% restart at " + s.restartAtS + " s: full mesh again " + time(s.results.restartMeshMs) + " later ("
+                    + time(s.results.restartMeshGapMs) + " with pairs in WireGuard's idle re-key gap counted as connected)");
         }
         for (String m : s.missingPairs(5)) out.println("  not connected: " + m);
         out.println(steadyLine(s));

@@ -64,6 +64,8 @@ final class Simulator {
     /** What the run found; -1 = not reached. */
     static final class Results {
         long fullKnowledgeMs = -1, fullMeshMs = -1, roamKnownMs = -1, restartMeshMs = -1;
+        /** As restartMeshMs, but with pairs in WireGuard's idle re-key gap ({@link Simulator#REKEY_GAP_MS}) counted as connected. */
+        long restartMeshGapMs = -1;
         int canPunchPairs;
     }
 
@@ -439,6 +441,11 @@ final class Simulator {
             results.roamKnownMs = t - churnAtS * 1000;
         }
         if (t > restartAtS * 1000 + DOWN_MS && results.restartMeshMs < 0 && fullMesh()) results.restartMeshMs = t - restartAtS * 1000;
+        // After a few minutes a quarter of all pairs can sit in the gap at once (the cold start's sessions
+        // re-key together), which hides the restart's own recovery from the strict figure above.
+        if (t > restartAtS * 1000 + DOWN_MS && results.restartMeshGapMs < 0 && (results.restartMeshMs >= 0 || fullMesh(REKEY_GAP_MS))) {
+            results.restartMeshGapMs = t - restartAtS * 1000;
+        }
         if (f.progress() && t % 10_000 == 0) {
             System.err.printf("wall %.0f s: simulated %d s, %d events, %d in flight, full knowledge %s, deferred %d fan-outs + %d queued Announces on %d nodes%s%n",
                     (System.nanoTime() - wallStart0) / 1e9, t / 1000, events, pending, results.fullKnowledgeMs < 0 ? "not yet" : results.fullKnowledgeMs / 1000 + " s",
@@ -461,6 +468,9 @@ final class Simulator {
     boolean fullMesh() {
         return fullMesh(0);
     }
+
+    /** How long after REJECT_AFTER_TIME an idle pair may wait for the responder's next keepalive (30 s) and its handshake. */
+    static final long REKEY_GAP_MS = 35_000;
 
     /**
      * As {@link #fullMesh}, but a pair whose common session expired less than {@code graceMs} ago
@@ -496,12 +506,13 @@ final class Simulator {
     /** A few pairs that could connect directly but have no common live session, for the report. */
     List<String> missingPairs(int limit) {
         List<String> out = new ArrayList<>();
-        int total = 0;
+        int total = 0, inGap = 0;
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) {
                 if (!net.canPunch(i, j) || !up[i] || !up[j]) continue;
                 SimWg.PeerState a = wg[i].peers[j], b = wg[j].peers[i];
                 if (live(a, b)) continue;
+                if (inRekeyGap(a, b, REKEY_GAP_MS)) inGap++;
                 if (total++ < limit) {
                     out.add(String.format("n%d(%s) -> n%d(%s): endpoint %s, handshake %s s ago / n%d -> n%d: endpoint %s, handshake %s s ago (public endpoints %s, %s)",
                             i, net.nat(i), j, net.nat(j), a == null ? "-" : a.endpoint, a == null || a.handshakeS == 0 ? "never" : now / 1000 - a.handshakeS,
@@ -510,7 +521,10 @@ final class Simulator {
                 }
             }
         }
-        if (total > limit) out.add("... " + total + " pairs in all");
+        if (total > limit || inGap > 0) {
+            out.add("... " + total + " pairs in all, " + inGap + " of them in WireGuard's idle re-key gap (one session, expired < "
+                    + REKEY_GAP_MS / 1000 + " s ago)");
+        }
         return out;
     }
 
