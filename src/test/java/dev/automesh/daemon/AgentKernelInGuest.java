@@ -11,6 +11,7 @@ import dev.automesh.config.HostPort;
 import dev.automesh.config.PeerConfig;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.mesh.MeshStatus;
+import dev.automesh.testbed.InGuest;
 import dev.automesh.testbed.InNetns;
 import dev.automesh.testbed.Netns;
 import dev.automesh.testbed.Sh;
@@ -19,13 +20,10 @@ import dev.automesh.wg.WireGuards;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,26 +33,9 @@ import org.junit.jupiter.api.Test;
  * the kernel (no UAPI socket), the agents must configure the peers over netlink, see the handshake and
  * report the peer connected.
  */
-class AgentKernelInGuest {
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+class AgentKernelInGuest extends InGuest {
 
-    @BeforeEach
-    void onlyInGuest() {
-        if (!"1".equals(System.getenv("QEMU_GUEST"))) {
-            fail("this class runs only inside the QEMU guest, through KernelWireGuardGuestTest");
-        }
-    }
 
-    @AfterEach
-    void tearDown() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
-    }
 
     private record Node(Netns ns, WgKey key, InetAddress meshIp) {
         /** `wg show wg0 dump` fields of peer k: [pubkey, psk, endpoint, allowed-ips, handshake, rx, tx, keepalive]. */

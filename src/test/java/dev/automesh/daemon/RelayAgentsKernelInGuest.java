@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.automesh.config.ConfigLoader;
 import dev.automesh.control.ControlClient;
+import dev.automesh.testbed.InGuest;
 import dev.automesh.testbed.InNetns;
 import dev.automesh.testbed.Netns;
 import dev.automesh.testbed.Sh;
@@ -13,9 +14,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.bouncycastle.math.ec.rfc7748.X25519;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * with `ss` in each namespace and in the root one, since a socket left in the root namespace would
  * make the relay path silently something else.
  */
-class RelayAgentsKernelInGuest {
+class RelayAgentsKernelInGuest extends InGuest {
     private static final int WG_PORT = 51820;
     private static final int GOSSIP_PORT = 1666;
     private static final int RELAY_PORT = GOSSIP_PORT + 1; // Config.defaultRelayPort
@@ -55,27 +50,10 @@ class RelayAgentsKernelInGuest {
      * batch inside its watchdog.
      */
     private static final long RELAYED_MS = 90_000;
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<Node, Agent> agents = new LinkedHashMap<>();
 
-    @BeforeEach
-    void onlyInGuest() {
-        if (!"1".equals(System.getenv("QEMU_GUEST"))) {
-            fail("this class runs only inside the QEMU guest, through KernelWireGuardGuestTest");
-        }
-    }
 
-    @AfterEach
-    void tearDown() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
-    }
 
     private record Node(String role, Netns ns, String publicKey, String meshIp) {
         Path controlSocket() {
@@ -122,20 +100,8 @@ class RelayAgentsKernelInGuest {
     }
 
     private Node node(String role, String meshIp) throws Exception {
-        Netns ns = Netns.create(Netns.uniqueName("amk"));
-        cleanup.add(ns);
-        // Keys in-process and one shell per namespace: every process start is slow under TCG.
-        byte[] priv = new byte[X25519.SCALAR_SIZE];
-        byte[] pub = new byte[X25519.POINT_SIZE];
-        X25519.generatePrivateKey(new SecureRandom(), priv);
-        X25519.generatePublicKey(priv, 0, pub, 0);
-        Path keyFile = ns.dir().resolve("wg0.key");
-        Files.writeString(keyFile, Base64.getEncoder().encodeToString(priv) + "\n");
-        // ip_forward explicitly: a new namespace may inherit forwarding from the guest's root namespace.
-        ns.ok("sh", "-c", "ip link add wg0 type wireguard && wg set wg0 private-key \"$0\" listen-port \"$1\""
-                + " && ip addr add \"$2\"/24 dev wg0 && ip link set wg0 up && sysctl -q -w net.ipv4.ip_forward=0",
-                keyFile.toString(), String.valueOf(WG_PORT), meshIp);
-        Node n = new Node(role, ns, Base64.getEncoder().encodeToString(pub), meshIp);
+        KernelWg k = kernelWg("amk", meshIp, WG_PORT);
+        Node n = new Node(role, k.ns(), k.publicKey(), meshIp);
         nodes.put(role, n);
         return n;
     }

@@ -109,14 +109,7 @@ class PortMapRealTest {
 
     @AfterAll
     static void tearDown() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
-        cleanup.clear();
+        dev.automesh.testsupport.Cleanup.closeAll(cleanup);
     }
 
     @ParameterizedTest

@@ -6,6 +6,7 @@ import dev.automesh.net.Relay;
 import dev.automesh.net.RelayCounters;
 import dev.automesh.net.RelayServer;
 import dev.automesh.net.RelaySettings;
+import dev.automesh.testbed.InGuest;
 import dev.automesh.testbed.InNetns;
 import dev.automesh.testbed.Netns;
 import dev.automesh.testbed.Sh;
@@ -14,19 +15,12 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.math.ec.rfc7748.X25519;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,26 +30,11 @@ import org.junit.jupiter.api.Test;
  * up through the API as the mesh would, and a↔b WireGuard runs through pub's relay socket, inside the
  * a↔pub and b↔pub kernel tunnels.
  */
-class RelayKernelInGuest {
+class RelayKernelInGuest extends InGuest {
     private static final int WG_PORT = 51820;
     private static final int RELAY_PORT = 51821;
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
 
-    @BeforeEach
-    void onlyInGuest() {
-        GuestOnly.check();
-    }
 
-    @AfterEach
-    void tearDown() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
-    }
 
     private record Host(Netns ns, String publicKey, String meshIp) {
         /** `wg show wg0 dump` fields of the peer: [pubkey, psk, endpoint, allowed-ips, handshake, rx, tx, keepalive]. */
@@ -89,20 +68,8 @@ class RelayKernelInGuest {
     }
 
     private Host host(String meshIp) throws Exception {
-        Netns ns = Netns.create(Netns.uniqueName("amr"));
-        cleanup.add(ns);
-        // Keys in-process and one shell per namespace: every process start is slow under TCG.
-        byte[] priv = new byte[X25519.SCALAR_SIZE];
-        byte[] pub = new byte[X25519.POINT_SIZE];
-        X25519.generatePrivateKey(new SecureRandom(), priv);
-        X25519.generatePublicKey(priv, 0, pub, 0);
-        Path keyFile = ns.dir().resolve("wg0.key");
-        Files.writeString(keyFile, Base64.getEncoder().encodeToString(priv) + "\n");
-        // ip_forward explicitly: a new namespace may inherit forwarding from the guest's root namespace.
-        ns.ok("sh", "-c", "ip link add wg0 type wireguard && wg set wg0 private-key \"$0\" listen-port \"$1\""
-                + " && ip addr add \"$2\"/24 dev wg0 && ip link set wg0 up && sysctl -q -w net.ipv4.ip_forward=0",
-                keyFile.toString(), String.valueOf(WG_PORT), meshIp);
-        return new Host(ns, Base64.getEncoder().encodeToString(pub), meshIp);
+        KernelWg k = kernelWg("amr", meshIp, WG_PORT);
+        return new Host(k.ns(), k.publicKey(), meshIp);
     }
 
     private Node relay(Host h, List<Host> peers) throws Exception {
