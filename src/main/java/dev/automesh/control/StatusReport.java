@@ -76,17 +76,13 @@ public record StatusReport(
      * ids are not shown: an id is the capability to use a session.
      */
     public record Relay(String state, List<Served> serving, Optional<RelayCounters> counters, Desk desk) {
-        public static final Relay NONE = new Relay("off", List.of(), Optional.empty());
+        public static final Relay NONE = new Relay("off", List.of(), Optional.empty(), Desk.NONE);
 
         public Relay {
             Objects.requireNonNull(state);
             serving = List.copyOf(serving);
             Objects.requireNonNull(counters);
             Objects.requireNonNull(desk);
-        }
-
-        public Relay(String state, List<Served> serving, Optional<RelayCounters> counters) {
-            this(state, serving, counters, Desk.NONE);
         }
     }
 

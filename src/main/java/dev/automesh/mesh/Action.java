@@ -180,10 +180,6 @@ public sealed interface Action {
                 Objects.requireNonNull(via);
                 Objects.requireNonNull(theirTryMillis);
             }
-
-            public Relayed(String peer, String pubkey, String via, long noDirectSeconds, int triedCandidates) {
-                this(peer, pubkey, via, noDirectSeconds, triedCandidates, java.util.OptionalLong.empty());
-            }
         }
 
         /** A relayed peer answered on a direct endpoint: the relay is dropped. */

@@ -44,13 +44,9 @@ final class Forwarding {
         this.ownB64 = ownB64;
     }
 
-    /** @return whether {@code now}, the table's list for {@code pk}, goes out; if so it is remembered as sent */
-    boolean forward(String pk, List<TimedEndpoint> now) {
-        return forward(pk, now, a -> Optional.empty());
-    }
-
     /**
-     * The same, knowing who told us each address ({@code source}: our own WireGuard, or the peer whose
+     * Whether {@code now}, the table's list for {@code pk}, goes out; if so it is remembered as sent.
+     * It knows who told us each address ({@code source}: our own WireGuard, or the peer whose
      * Announce brought it). A gossiped address is no news when the list holds {@link #MANY_PORTS} − 1
      * other ports of the same IP address, each from another source: a node behind a symmetric NAT has a
      * mapping per destination, so each node sees it at its own port, useful to nobody else; passed on,

@@ -3,7 +3,6 @@ package dev.automesh.mesh;
 import dev.automesh.crypto.WgKey;
 import dev.automesh.wire.Extension;
 import dev.automesh.wire.Message;
-import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -37,23 +36,30 @@ final class PunchEvidence {
     /** It tells at most this many relays, the nearest ones. */
     static final int REPORT_RELAYS = 2;
 
-    /** What arrived about one peer: its try of us, and through which relays. */
-    private record Notice(InetSocketAddress ourEndpoint, long theirSinceMillis, long receivedMillis, Set<WgKey> via) {}
+    /** What arrived about one peer: since when it tries us, when we heard it, and through which relays. */
+    private record Notice(long theirSinceMillis, long receivedMillis, Set<WgKey> via) {}
 
-    private final Neighbours neighbours;
+    /** Whether a peer could relay for a target now (RelayPaths' rule for asking one). */
+    interface MayRelay {
+        boolean test(PeerPath relay, PeerPath target, long nowMillis);
+    }
+
     private final Collection<PeerPath> all;
+    private final MayRelay mayRelay;
+    private final Comparator<PeerPath> nearestFirst;
     private final Map<WgKey, Notice> notices = new HashMap<>();
     private final Map<WgKey, Long> reportedMillis = new HashMap<>();
 
-    PunchEvidence(Neighbours neighbours, Collection<PeerPath> all) {
-        this.neighbours = neighbours;
+    PunchEvidence(Collection<PeerPath> all, MayRelay mayRelay, Comparator<PeerPath> nearestFirst) {
         this.all = all;
+        this.mayRelay = mayRelay;
+        this.nearestFirst = nearestFirst;
     }
 
     /**
      * The end that does not ask: tell the relays (the one that gossiped the address first, then the
-     * nearest) that we have been trying {@code p} at a public
-     * address for a while, again {@link #REPORT_EVERY_MS} later if that goes on.
+     * nearest) that we have been trying {@code p} at a public address for a while, again {@link
+     * #REPORT_EVERY_MS} later if that goes on.
      */
     void report(PeerPath p, long nowMillis, Out out) {
         PeerPath.Trying t = p.trying();
@@ -65,12 +71,9 @@ final class PunchEvidence {
         Long last = reportedMillis.get(p.key());
         if (last != null && nowMillis - last < REPORT_EVERY_MS) return;
         List<PeerPath> relays = all.stream()
-                .filter(c -> c != p && RelayPaths.relayLive(c, nowMillis) && neighbours.relays(c.key())
-                        && neighbours.answering(c.key(), nowMillis, RelayPaths.AGENT_ANSWER_MS))
+                .filter(c -> mayRelay.test(c, p, nowMillis))
                 // first the peer that gossiped the endpoint: it saw p there, so it has a tunnel to p
-                .sorted(Comparator.<PeerPath, Boolean>comparing(c -> !told(t, c))
-                        .thenComparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
-                        .thenComparing(PeerPath::b64))
+                .sorted(Comparator.<PeerPath, Boolean>comparing(c -> !told(t, c)).thenComparing(nearestFirst))
                 .limit(REPORT_RELAYS).toList();
         if (relays.isEmpty() || out.room() < relays.size()) return; // at a later drive
         reportedMillis.put(p.key(), nowMillis);
@@ -83,13 +86,13 @@ final class PunchEvidence {
         return t.source().kind() == MeshStatus.SourceKind.GOSSIP && t.source().detail().equals(c.name());
     }
 
-    /** A relay passed on {@code about}'s report; kept only while we try {@code about} ourselves. */
+    /** A relay passed on {@code about}'s report; none is kept once we reach {@code about}. */
     void onNotice(PeerPath relay, PeerPath about, Extension.PunchNotice n, long nowMillis) {
         if (about == relay || about.up() || about.relayed() || PeerPath.isPrivate(n.endpoint().getAddress())) return;
         Notice old = notices.get(about.key());
         Set<WgKey> via = old != null && nowMillis - old.receivedMillis() < NOTICE_MS ? new HashSet<>(old.via()) : new HashSet<>();
         if (via.size() < 2 * REPORT_RELAYS) via.add(relay.key());
-        notices.put(about.key(), new Notice(n.endpoint(), nowMillis - n.triedMillis(), nowMillis, Set.copyOf(via)));
+        notices.put(about.key(), new Notice(nowMillis - n.triedMillis(), nowMillis, Set.copyOf(via)));
     }
 
     /**
@@ -110,7 +113,7 @@ final class PunchEvidence {
         return n != null && nowMillis - n.receivedMillis() < NOTICE_MS && n.via().contains(relay.key());
     }
 
-    /** {@code p} is up or relayed: what we held about its tries is spent. */
+    /** {@code p} is up: what we held about its tries is spent. */
     void forget(PeerPath p) {
         notices.remove(p.key());
         reportedMillis.remove(p.key());

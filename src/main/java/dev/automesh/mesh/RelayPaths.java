@@ -73,7 +73,7 @@ final class RelayPaths {
         this.neighbours = neighbours;
         this.byB64 = byB64;
         this.all = all;
-        this.evidence = new PunchEvidence(neighbours, all);
+        this.evidence = new PunchEvidence(all, this::mayRelay, nearestFirst());
     }
 
     boolean initiator(PeerPath p) {
@@ -326,15 +326,24 @@ final class RelayPaths {
     /** Connected automesh peers that offer to relay, other than the target, lowest round trip first. */
     private Optional<PeerPath> best(RelayEnd e, long nowMillis) {
         return all.stream()
-                .filter(c -> c != e.peer && relayLive(c, nowMillis) && neighbours.relays(c.key())
-                        && neighbours.answering(c.key(), nowMillis, AGENT_ANSWER_MS)
-                        && !skipped(e, c, nowMillis))
+                .filter(c -> mayRelay(c, e.peer, nowMillis) && !skipped(e, c, nowMillis))
                 .min(Comparator.<PeerPath, Boolean>comparing(c -> !evidence.vouched(e.peer, c, nowMillis))
-                        .thenComparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
-                        .thenComparing(PeerPath::b64));
+                        .thenComparing(nearestFirst()));
     }
 
-    static boolean relayLive(PeerPath c, long nowMillis) {
+    /** Could relay for {@code target}, as far as we know: automesh, willing, its agent answering, a live direct tunnel. */
+    boolean mayRelay(PeerPath c, PeerPath target, long nowMillis) {
+        return c != target && relayLive(c, nowMillis) && neighbours.relays(c.key())
+                && neighbours.answering(c.key(), nowMillis, AGENT_ANSWER_MS);
+    }
+
+    /** Lowest smoothed round trip first (unknown last), then by key. */
+    Comparator<PeerPath> nearestFirst() {
+        return Comparator.<PeerPath>comparingLong(c -> neighbours.rttMillis(c.key()).orElse(Long.MAX_VALUE))
+                .thenComparing(PeerPath::b64);
+    }
+
+    private static boolean relayLive(PeerPath c, long nowMillis) {
         return c != null && c.link().present() && !c.relayed() && c.connected(nowMillis);
     }
 

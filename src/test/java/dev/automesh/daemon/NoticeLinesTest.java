@@ -62,8 +62,10 @@ class NoticeLinesTest {
     @Test
     void relayedDirectAgainAndRelayLost() {
         assertEquals("b relayed via pub: no direct handshake in 8 s (2 candidate endpoints tried)",
-                NoticeLines.line(new Notice.Relayed("b", K, "pub", 8, 2)));
-        assertEquals("b relayed via pub: no direct handshake in 9 s", NoticeLines.line(new Notice.Relayed("b", K, "pub", 9, 0)));
+                NoticeLines.line(new Notice.Relayed("b", K, "pub", 8, 2, java.util.OptionalLong.empty())));
+        assertEquals("b relayed via pub: no direct handshake in 9 s", NoticeLines.line(new Notice.Relayed("b", K, "pub", 9, 0, java.util.OptionalLong.empty())));
+        assertEquals("b relayed via pub: no direct handshake in 4 s (1 candidate endpoints tried; b tried us for 3.4 s)",
+                NoticeLines.line(new Notice.Relayed("b", K, "pub", 4, 1, java.util.OptionalLong.of(3_420))));
         assertEquals("b direct again at 198.51.100.12:51820, no longer relayed via pub",
                 NoticeLines.line(new Notice.DirectAgain("b", K, ep("198.51.100.12:51820"), "pub")));
         assertEquals("b lost its relay pub (nothing came back through it); asking pub2 to relay", NoticeLines.line(

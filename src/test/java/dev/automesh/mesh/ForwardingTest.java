@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 class ForwardingTest {
     static final String PK = "peer";
     static final long T = 1_800_000_000L;
+    static final java.util.function.Function<InetSocketAddress, java.util.Optional<MeshStatus.Source>> NO_SOURCE =
+            a -> java.util.Optional.empty();
 
     private static TimedEndpoint at(String ip, int port, long s) {
         return new TimedEndpoint(new InetSocketAddress(ip, port), s);
@@ -21,17 +23,17 @@ class ForwardingTest {
     @Test
     void aNewAddressIsNewsAReDatingIsNot() {
         Forwarding f = new Forwarding("own");
-        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T))));
-        assertFalse(f.forward(PK, List.of(at("198.18.0.1", 20000, T + 60))), "only the date moved");
-        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T + Forwarding.REFRESH_S + Forwarding.JITTER_S))),
+        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T)), NO_SOURCE));
+        assertFalse(f.forward(PK, List.of(at("198.18.0.1", 20000, T + 60)), NO_SOURCE), "only the date moved");
+        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T + Forwarding.REFRESH_S + Forwarding.JITTER_S)), NO_SOURCE),
                 "much newer: refreshed");
     }
 
     @Test
     void aRoamToANewPortIsNews() {
         Forwarding f = new Forwarding("own");
-        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T))));
-        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20001, T + 30), at("198.18.0.1", 20000, T))),
+        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20000, T)), NO_SOURCE));
+        assertTrue(f.forward(PK, List.of(at("198.18.0.1", 20001, T + 30), at("198.18.0.1", 20000, T)), NO_SOURCE),
                 "one new port beside the old one: a roam");
     }
 
